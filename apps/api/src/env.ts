@@ -1,0 +1,52 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * Configuration of the API and worker processes, validated once at start-up. Names are fixed by
+ * SPEC §2; nothing else in the app reads `process.env`.
+ */
+export const envSchema = z.object({
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  SEED_DEMO: booleanString.default(true),
+  ADMIN_EMAIL: z
+    .email()
+    .transform((e) => e.toLowerCase())
+    .optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),
+  SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(400),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where the embedded PostgreSQL cluster and local state live when DATABASE_URL is unset. */
+  DATA_DIR: z.string().min(1).default(join(REPO_ROOT, '.data')),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).default(54_329),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Thrown for a bad configuration; its message names every offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment (defaults to `process.env`); throws `ConfigError` naming bad variables. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  // An empty variable means "unset", as shells and .env files commonly write it.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

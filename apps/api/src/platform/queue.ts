@@ -1,0 +1,15 @@
+import { PgBoss } from 'pg-boss';
+import type { Logger } from './logger';
+
+/**
+ * pg-boss on the application's own database (schema `pgboss`): the only job queue. Its pool is
+ * kept small and explicit because every API and worker process holds one.
+ */
+export async function startQueue(connectionString: string, logger: Logger, poolSize = 4) {
+  const boss = new PgBoss({ connectionString, schema: 'pgboss', max: poolSize });
+  boss.on('error', (error) => logger.error({ err: error, component: 'pg-boss' }, 'queue error'));
+  await boss.start();
+  return boss;
+}
+
+export type Queue = PgBoss;

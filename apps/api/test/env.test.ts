@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadEnv } from '../src/env';
+
+describe('configuration', () => {
+  it('has the SPEC defaults', () => {
+    const env = loadEnv({});
+    expect(env).toMatchObject({
+      PORT: 3000,
+      SEED_DEMO: true,
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: false,
+    });
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.SIMULATOR_LATENCY_MS).toBeGreaterThan(0);
+  });
+
+  it('parses the documented values', () => {
+    const env = loadEnv({
+      DATABASE_URL: 'postgresql://u:p@db.internal:5432/batchreel',
+      PORT: '8080',
+      SEED_DEMO: 'false',
+      ADMIN_EMAIL: 'Finance@Example.com',
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
+    expect(env).toMatchObject({
+      PORT: 8080,
+      SEED_DEMO: false,
+      ADMIN_EMAIL: 'finance@example.com',
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: true,
+    });
+  });
+
+  it('refuses bad values with a message naming each variable', () => {
+    const attempt = () =>
+      loadEnv({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SEED_DEMO: 'maybe' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PORT/);
+    expect(attempt).toThrow(/DATABASE_URL/);
+    expect(attempt).toThrow(/SEED_DEMO: must be true or false/);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadEnv({ DATABASE_URL: '', PORT: '' }).PORT).toBe(3000);
+  });
+});

@@ -1,0 +1,85 @@
+import { assertSafeInteger } from './credits';
+import type { Result } from './result';
+import { err, ok } from './result';
+import type { LedgerRefType } from './status';
+
+/** The sign a ledger row's `credits_delta` must have for its `ref_type`. */
+export type DeltaSign = 'positive' | 'negative' | 'any';
+
+/**
+ * The sign each ref type requires: grants and refunds add, the upfront deducts, and a finance
+ * adjustment may go either way (SPEC §4).
+ *
+ * Invariant: total over {@link LedgerRefType}; adding a ref type without a sign fails to compile.
+ */
+export function expectedDeltaSign(refType: LedgerRefType): DeltaSign {
+  switch (refType) {
+    case 'topup':
+    case 'batch_refund':
+      return 'positive';
+    case 'batch_upfront':
+      return 'negative';
+    case 'adjustment':
+      return 'any';
+  }
+}
+
+/**
+ * Whether a delta has the sign its ref type requires. Zero is never valid (a row that moves no
+ * credits is not a movement).
+ *
+ * Invariant: false for 0; otherwise true iff the sign matches {@link expectedDeltaSign}.
+ */
+export function hasValidDeltaSign(refType: LedgerRefType, creditsDelta: number): boolean {
+  if (creditsDelta === 0) {
+    return false;
+  }
+  const sign = expectedDeltaSign(refType);
+  return sign === 'any' || (sign === 'positive') === creditsDelta > 0;
+}
+
+/** A ledger movement before it is written. */
+export interface LedgerEntryDraft {
+  refType: LedgerRefType;
+  creditsDelta: number;
+}
+
+/** A ledger movement with the balance it leaves (`balance_after`). */
+export interface PlannedLedgerEntry extends LedgerEntryDraft {
+  balanceAfter: number;
+}
+
+/** Why a ledger movement may not be written. */
+export type LedgerEntryError =
+  | { code: 'zero_delta' }
+  | { code: 'wrong_sign'; refType: LedgerRefType; creditsDelta: number }
+  | { code: 'insufficient_balance'; balance: number; creditsDelta: number };
+
+/**
+ * Plans appending one movement to an account whose current balance is `balance`.
+ *
+ * Invariants (SPEC §5.5): the delta is non-zero with the sign its ref type requires;
+ * `balanceAfter = balance + creditsDelta`; `balanceAfter >= 0`, so applying only planned entries
+ * keeps the balance equal to Σ deltas and never negative.
+ *
+ * @throws RangeError if `balance`, `creditsDelta` or their sum is not a safe integer.
+ */
+export function planLedgerEntry(
+  balance: number,
+  entry: LedgerEntryDraft,
+): Result<PlannedLedgerEntry, LedgerEntryError> {
+  assertSafeInteger(balance, 'balance');
+  assertSafeInteger(entry.creditsDelta, 'credits delta');
+  if (entry.creditsDelta === 0) {
+    return err({ code: 'zero_delta' });
+  }
+  if (!hasValidDeltaSign(entry.refType, entry.creditsDelta)) {
+    return err({ code: 'wrong_sign', refType: entry.refType, creditsDelta: entry.creditsDelta });
+  }
+  const balanceAfter = balance + entry.creditsDelta;
+  assertSafeInteger(balanceAfter, 'balance after');
+  if (balanceAfter < 0) {
+    return err({ code: 'insufficient_balance', balance, creditsDelta: entry.creditsDelta });
+  }
+  return ok({ refType: entry.refType, creditsDelta: entry.creditsDelta, balanceAfter });
+}

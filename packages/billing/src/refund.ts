@@ -1,0 +1,49 @@
+import { assertCredits } from './credits';
+import type { Result } from './result';
+import { err, ok } from './result';
+import type { TaskStatus } from './status';
+
+/** The `batch_refund` ledger row returning a task's price (SPEC §5.3). */
+export interface RefundPlan {
+  refType: 'batch_refund';
+  /** The task's cost; always `> 0`. */
+  creditsDelta: number;
+}
+
+/** Why a task gets no refund. */
+export type RefundError =
+  | { code: 'task_succeeded' }
+  | { code: 'task_not_terminal'; status: TaskStatus }
+  | { code: 'already_refunded' }
+  | { code: 'nothing_to_refund' };
+
+/**
+ * Plans the refund of a task that finally failed or was canceled (SPEC §5.3). The caller writes
+ * the row in the same transaction that marks the task failed/canceled.
+ *
+ * Invariants: a succeeded task is never refunded; a task still `queued`/`running` is not
+ * refunded (only its final outcome counts); a task is refunded at most once (`refunded` means
+ * a `batch_refund` row for it exists); the refund equals the task's cost exactly and is `> 0`.
+ *
+ * @throws RangeError if `costCredits` is not a safe integer `>= 0`.
+ */
+export function planTaskRefund(task: {
+  status: TaskStatus;
+  costCredits: number;
+  refunded: boolean;
+}): Result<RefundPlan, RefundError> {
+  assertCredits(task.costCredits, 'task cost');
+  if (task.status === 'succeeded') {
+    return err({ code: 'task_succeeded' });
+  }
+  if (task.status !== 'failed' && task.status !== 'canceled') {
+    return err({ code: 'task_not_terminal', status: task.status });
+  }
+  if (task.refunded) {
+    return err({ code: 'already_refunded' });
+  }
+  if (task.costCredits === 0) {
+    return err({ code: 'nothing_to_refund' });
+  }
+  return ok({ refType: 'batch_refund', creditsDelta: task.costCredits });
+}
