@@ -26,6 +26,8 @@ export const envSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),
   SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(400),
+  /** Requests per minute per API key on the public REST API. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the embedded PostgreSQL cluster and local state live when DATABASE_URL is unset. */
   DATA_DIR: z.string().min(1).default(join(REPO_ROOT, '.data')),

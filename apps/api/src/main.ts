@@ -47,7 +47,16 @@ async function main() {
     );
   }
 
-  const app = await buildServer({ db: database.db, queue, logger });
+  const app = await buildServer({
+    db: database.db,
+    queue,
+    logger,
+    config: {
+      // Local development and tests deliver webhooks to http://localhost; production is https-only.
+      allowHttpWebhooks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    },
+  });
   await app.listen({ port: env.PORT, host: env.HOST });
 
   let stopping = false;

@@ -2,23 +2,42 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@batchreel/db';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { registerHealthRoutes } from './health/routes';
+import {
+  apiReference,
+  ENTERPRISE_PREFIX,
+  enterpriseApi,
+  REQUEST_ID_PATTERN,
+} from './http/enterprise';
+import { registerErrorHandling } from './http/error-handler';
 import type { Logger } from './platform/logger';
 import type { Queue } from './platform/queue';
+
+export interface ServerConfig {
+  /** Allow http:// webhook URLs (local development and tests); https only otherwise. */
+  allowHttpWebhooks: boolean;
+  /** Requests per minute per API key on the public API. */
+  rateLimitPerMinute: number;
+}
 
 export interface ServerDeps {
   db: Database;
   queue: Queue;
   logger: Logger;
+  config?: Partial<ServerConfig>;
 }
 
-const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,255}$/;
+export const DEFAULT_SERVER_CONFIG: ServerConfig = {
+  allowHttpWebhooks: false,
+  rateLimitPerMinute: 600,
+};
 
 /**
- * The HTTP server of Batchreel: health endpoints now; the public REST API, tRPC for the admin app
- * and the admin SPA are registered here as they arrive. Built without listening, so tests can
- * start it on any port.
+ * The HTTP server of Batchreel: health endpoints and the public REST API (with its OpenAPI
+ * document and reference page); tRPC for the admin app and the admin SPA join here later.
+ * Built without listening, so tests can start it on any port.
  */
 export async function buildServer(deps: ServerDeps) {
+  const config = { ...DEFAULT_SERVER_CONFIG, ...deps.config };
   const app = Fastify({
     // Typed as Fastify's logger interface so route plugins see one FastifyInstance type.
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -30,10 +49,23 @@ export async function buildServer(deps: ServerDeps) {
         ? header
         : `req_${randomUUID()}`;
     },
+    // Behind a load balancer, rate limits and logs should see the client, not the balancer.
+    trustProxy: true,
   });
+  // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser(['text/plain']);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerErrorHandling(app);
   registerHealthRoutes(app, deps);
+  await app.register(enterpriseApi, {
+    prefix: ENTERPRISE_PREFIX,
+    db: deps.db,
+    queue: deps.queue,
+    config: { allowHttpWebhooks: config.allowHttpWebhooks },
+    rateLimitPerMinute: config.rateLimitPerMinute,
+  });
+  await app.register(apiReference);
   return app;
 }

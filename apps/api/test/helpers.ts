@@ -1,9 +1,10 @@
 import { createPrismaClient, type Database } from '@batchreel/db';
 import { createTestDatabase, type TestDatabase } from '@batchreel/db/testing';
 import type { FastifyInstance } from 'fastify';
+import { seedDemoData } from '../src/demo/seed';
 import { createLogger } from '../src/platform/logger';
 import { type Queue, startQueue } from '../src/platform/queue';
-import { buildServer } from '../src/server';
+import { buildServer, type ServerConfig } from '../src/server';
 
 export interface TestApp {
   db: Database;
@@ -15,13 +16,24 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real server on a fresh database with a real pg-boss, listening on a free port. */
-export async function startTestApp(): Promise<TestApp> {
+/**
+ * The real server on a fresh database (demo data seeded unless `seed: false`) with a real
+ * pg-boss, listening on a free port.
+ */
+export async function startTestApp(
+  options: { seed?: boolean; config?: Partial<ServerConfig> } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const logger = createLogger({ LOG_LEVEL: 'silent' });
   const db = createPrismaClient(database.connectionString, { maxConnections: 4 });
   const queue = await startQueue(database.connectionString, logger, 2);
-  const app = await buildServer({ db, queue, logger });
+  if (options.seed ?? true) await seedDemoData(db);
+  const app = await buildServer({
+    db,
+    queue,
+    logger,
+    config: { allowHttpWebhooks: true, rateLimitPerMinute: 100_000, ...options.config },
+  });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     db,

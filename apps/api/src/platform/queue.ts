@@ -1,4 +1,5 @@
 import { PgBoss } from 'pg-boss';
+import { ensureQueues } from '../jobs/definitions';
 import type { Logger } from './logger';
 
 /**
@@ -9,6 +10,7 @@ export async function startQueue(connectionString: string, logger: Logger, poolS
   const boss = new PgBoss({ connectionString, schema: 'pgboss', max: poolSize });
   boss.on('error', (error) => logger.error({ err: error, component: 'pg-boss' }, 'queue error'));
   await boss.start();
+  await ensureQueues(boss);
   return boss;
 }
 

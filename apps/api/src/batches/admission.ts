@@ -1,0 +1,312 @@
+import { createHash } from 'node:crypto';
+import {
+  decideAdmission,
+  err,
+  type ModelPrice,
+  ok,
+  type Quote,
+  quoteBatch,
+  type Result,
+} from '@batchreel/billing';
+import { type Database, Prisma } from '@batchreel/db';
+import { fromPrisma } from 'pg-boss';
+import stringify from 'safe-stable-stringify';
+import type { ErrorDetail } from '../http/errors';
+import { enqueue, jobs } from '../jobs/definitions';
+import type { Queue } from '../platform/queue';
+import type { BatchAdmitted, CreateBatchRequest } from './schemas';
+
+/** How long an `X-Request-ID` is remembered for replay (SPEC §3: at least 24 hours). */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** A 10,000-item request with every item wrong must not answer with 10,000 details. */
+const MAX_ITEM_DETAILS = 100;
+
+export interface AdmissionRequest {
+  accountId: string;
+  /** The client's `X-Request-ID`, which makes the request idempotent; null without one. */
+  idempotencyKey: string | null;
+  /** The id this request answers with (`request_id`): the client's, or one we assigned. */
+  requestId: string;
+  body: CreateBatchRequest;
+  /** The JSON body as received, for the idempotency fingerprint. */
+  rawBody: unknown;
+  /** Whether `webhook_url` may use plain http (local development and tests). */
+  allowHttpWebhooks: boolean;
+}
+
+/** A request that makes it through admission: answered now, or the original answer replayed. */
+export interface AdmissionResponse {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+export type AdmissionError =
+  | { code: 'invalid_items'; details: ErrorDetail[] }
+  | { code: 'insufficient_credits'; requiredCredits: number; availableCredits: number }
+  | { code: 'request_in_progress' }
+  | { code: 'idempotency_key_reused' };
+
+/** What admission knows about a model from the catalogue. */
+interface CatalogueModel extends ModelPrice {
+  allowedSeconds: number[];
+  allowedSizes: string[];
+}
+
+/** The validated, priced form of a request: what a quote answers and admission writes. */
+export interface PricedBatch {
+  quote: Quote;
+  /** Each item's parameters with the model's defaults filled in. */
+  parameters: { seconds: number; size: string }[];
+}
+
+/**
+ * Checks every item against the catalogue (model known and enabled, parameters allowed for that
+ * model), the webhook URL against configuration, and prices the batch with `packages/billing`.
+ * Reads the models table only.
+ */
+export async function priceBatch(
+  db: Database,
+  body: CreateBatchRequest,
+  options: { allowHttpWebhooks: boolean },
+): Promise<Result<PricedBatch, AdmissionError>> {
+  const details: ErrorDetail[] = [];
+  let omitted = 0;
+  const problem = (path: string, message: string) => {
+    if (details.length < MAX_ITEM_DETAILS) details.push({ path, message });
+    else omitted++;
+  };
+
+  if (body.webhook_url) {
+    const url = new URL(body.webhook_url);
+    if (url.protocol !== 'https:' && !options.allowHttpWebhooks) {
+      problem('webhook_url', 'Must use https.');
+    }
+    if (url.username || url.password) problem('webhook_url', 'Must not contain credentials.');
+  }
+
+  const modelIds = [...new Set(body.items.map((item) => item.model))];
+  const rows = await db.model.findMany({ where: { id: { in: modelIds } } });
+  const catalogue = new Map<string, CatalogueModel>(
+    rows.map((m) => [
+      m.id,
+      {
+        model: m.id,
+        priceCredits: m.priceCredits,
+        enabled: m.enabled,
+        allowedSeconds: m.allowedSeconds,
+        allowedSizes: m.allowedSizes,
+      },
+    ]),
+  );
+
+  const parameters: PricedBatch['parameters'] = [];
+  body.items.forEach((item, index) => {
+    const model = catalogue.get(item.model);
+    if (!model) {
+      problem(`items[${index}].model`, `Unknown model '${item.model}'.`);
+      return;
+    }
+    if (!model.enabled) {
+      problem(`items[${index}].model`, `Model '${item.model}' is not available.`);
+      return;
+    }
+    const seconds = item.seconds ?? model.allowedSeconds[0] ?? 0;
+    const size = item.size ?? model.allowedSizes[0] ?? '';
+    if (!model.allowedSeconds.includes(seconds)) {
+      problem(
+        `items[${index}].seconds`,
+        `Must be one of ${model.allowedSeconds.join(', ')} for ${model.model}.`,
+      );
+    }
+    if (!model.allowedSizes.includes(size)) {
+      problem(
+        `items[${index}].size`,
+        `Must be one of ${model.allowedSizes.join(', ')} for ${model.model}.`,
+      );
+    }
+    parameters.push({ seconds, size });
+  });
+  if (omitted > 0) problem('items', `…and ${omitted} more problems.`);
+  if (details.length > 0) return err({ code: 'invalid_items', details });
+
+  const quoted = quoteBatch(body.items, catalogue);
+  // Every model was checked above; a quote error here would be a bug, not bad input.
+  if (!quoted.ok) throw new Error(`quote failed after validation: ${quoted.error.code}`);
+  return ok({ quote: quoted.value, parameters });
+}
+
+/** The account's balance and the credits its admitted, not-yet-frozen batches hold (SPEC §3). */
+export async function readAvailability(
+  db: Database | Prisma.TransactionClient,
+  accountId: string,
+  options: { lock?: boolean } = {},
+) {
+  // FOR UPDATE serialises admissions of one account: the reservation check and the insert of the
+  // batch that raises the reservation happen with no other admission in between.
+  const accounts = options.lock
+    ? await db.$queryRaw<{ balance: number }[]>`
+        SELECT balance FROM accounts WHERE id = ${accountId}::uuid FOR UPDATE`
+    : await db.$queryRaw<{ balance: number }[]>`
+        SELECT balance FROM accounts WHERE id = ${accountId}::uuid`;
+  const [{ reserved }] = (await db.$queryRaw<{ reserved: number }[]>`
+    SELECT COALESCE(SUM(required_credits), 0)::int AS reserved
+      FROM batch_jobs
+     WHERE account_id = ${accountId}::uuid AND status = 'queued' AND frozen_credits = 0`) as [
+    { reserved: number },
+  ];
+  const balance = accounts[0]?.balance ?? 0;
+  return { balance, reservedCredits: reserved, availableCredits: balance - reserved };
+}
+
+/** The request's fingerprint: the same JSON, whatever its key order or whitespace. */
+export function fingerprint(rawBody: unknown): string {
+  return createHash('sha256')
+    .update(stringify(rawBody) ?? '')
+    .digest('hex');
+}
+
+export function quoteResponseFields(quote: Quote) {
+  return {
+    total_count: quote.totalCount,
+    cost_per_video: quote.costPerVideo,
+    required_credits: quote.requiredCredits,
+    breakdown: quote.breakdown.map((line) => ({
+      model: line.model,
+      count: line.count,
+      price_credits: line.priceCredits,
+      subtotal_credits: line.subtotalCredits,
+    })),
+  };
+}
+
+/**
+ * Admits a batch (SPEC §3): in ONE transaction it checks the idempotency key, locks the account,
+ * checks `required_credits` against available credits, and writes the batch, its tasks, the
+ * idempotency record and the `batch-start` job. Any failure rolls all of it back, so there is
+ * never a batch without its job, a job without its batch, or a reservation without either.
+ *
+ * Concurrency: requests with the same key are told apart by a transaction-scoped advisory lock
+ * (the loser gets `request_in_progress`, later ones the replay); admissions of one account queue
+ * on its row lock, so the reservation can never over-commit the balance.
+ */
+export async function admitBatch(
+  db: Database,
+  queue: Queue,
+  request: AdmissionRequest,
+): Promise<Result<AdmissionResponse, AdmissionError>> {
+  const priced = await priceBatch(db, request.body, request);
+  if (!priced.ok) return priced;
+  const { quote, parameters } = priced.value;
+  const requestHash = request.idempotencyKey ? fingerprint(request.rawBody) : null;
+
+  return db.$transaction(
+    async (tx) => {
+      if (request.idempotencyKey) {
+        const [{ locked }] = (await tx.$queryRaw<{ locked: boolean }[]>`
+          SELECT pg_try_advisory_xact_lock(hashtext(${request.accountId}), hashtext(${request.idempotencyKey})) AS locked`) as [
+          { locked: boolean },
+        ];
+        if (!locked) return err({ code: 'request_in_progress' as const });
+        const previous = await tx.idempotencyKey.findUnique({
+          where: {
+            accountId_requestId: {
+              accountId: request.accountId,
+              requestId: request.idempotencyKey,
+            },
+          },
+        });
+        if (previous && previous.expiresAt.getTime() > Date.now()) {
+          if (previous.requestHash !== requestHash) {
+            return err({ code: 'idempotency_key_reused' as const });
+          }
+          return ok({
+            status: previous.responseStatus ?? 202,
+            body: previous.responseBody,
+            replayed: true,
+          });
+        }
+        // An expired key may be used again: forget the old answer.
+        if (previous) await tx.idempotencyKey.delete({ where: { id: previous.id } });
+      }
+
+      const availability = await readAvailability(tx, request.accountId, { lock: true });
+      const decision = decideAdmission(quote, availability);
+      if (!decision.admitted) {
+        return err({
+          code: 'insufficient_credits' as const,
+          requiredCredits: decision.requiredCredits,
+          availableCredits: decision.availableCredits,
+        });
+      }
+
+      const batch = await tx.batchJob.create({
+        data: {
+          accountId: request.accountId,
+          requestId: request.requestId,
+          totalCount: quote.totalCount,
+          costPerVideo: quote.costPerVideo,
+          requiredCredits: quote.requiredCredits,
+          webhookUrl: request.body.webhook_url ?? null,
+          metadata: request.body.metadata ?? Prisma.DbNull,
+        },
+        select: { id: true },
+      });
+      await insertTasks(tx, batch.id, request, quote, parameters);
+      await enqueue(queue, jobs.batchStart, { batchId: batch.id }, { db: fromPrisma(tx) });
+
+      const body: BatchAdmitted = {
+        ok: true,
+        batch_id: batch.id,
+        ...quoteResponseFields(quote),
+        available_credits: decision.availableCredits,
+        status: 'queued',
+        request_id: request.requestId,
+        balance_snapshot: true,
+        enqueue: 'queued',
+      };
+      if (request.idempotencyKey && requestHash) {
+        await tx.idempotencyKey.create({
+          data: {
+            accountId: request.accountId,
+            requestId: request.idempotencyKey,
+            requestHash,
+            status: 'completed',
+            responseStatus: 202,
+            responseBody: body,
+            batchId: batch.id,
+            expiresAt: new Date(Date.now() + IDEMPOTENCY_TTL_MS),
+          },
+        });
+      }
+      return ok({ status: 202, body, replayed: false });
+    },
+    // 10,000 tasks take a few hundred milliseconds; leave room on a loaded machine.
+    { timeout: 60_000, maxWait: 20_000 },
+  );
+}
+
+/**
+ * All tasks in one statement: the rows travel as one JSON array and PostgreSQL unpacks them with
+ * `jsonb_to_recordset` (one round trip and no bind-parameter limit, however many items).
+ */
+async function insertTasks(
+  tx: Prisma.TransactionClient,
+  batchId: string,
+  request: AdmissionRequest,
+  quote: Quote,
+  parameters: PricedBatch['parameters'],
+) {
+  const rows = request.body.items.map((item, index) => ({
+    i: index,
+    p: item.prompt,
+    m: item.model,
+    params: parameters[index],
+    c: quote.itemPrices[index],
+  }));
+  await tx.$executeRaw`
+    INSERT INTO video_tasks (batch_id, account_id, batch_index, prompt, model, parameters, cost_credits)
+    SELECT ${batchId}::uuid, ${request.accountId}::uuid, t.i, t.p, t.m, t.params, t.c
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS t(i integer, p text, m text, params jsonb, c integer)`;
+}

@@ -1,0 +1,184 @@
+import { ApiError } from '../http/errors';
+import { defineRoute } from '../http/route';
+import { type AdmissionError, admitBatch } from './admission';
+import { quoteBatchRequest } from './quote';
+import { getBatch, listTasks } from './read';
+import {
+  BatchAdmittedSchema,
+  BatchIdParamsSchema,
+  BatchSchema,
+  CreateBatchRequestSchema,
+  QuoteResponseSchema,
+  TaskListQuerySchema,
+  TaskPageSchema,
+} from './schemas';
+
+/** Business refusals of admission, as the public API answers them. */
+export function admissionError(error: AdmissionError): ApiError {
+  switch (error.code) {
+    case 'invalid_items':
+      return new ApiError(
+        'invalid_request',
+        'Some items cannot be generated as asked; see details.',
+        error.details,
+      );
+    case 'insufficient_credits':
+      return new ApiError(
+        'insufficient_credits',
+        `This batch needs ${error.requiredCredits} credits but the account has ${error.availableCredits} available. Nothing was created or charged.`,
+        [],
+        { required_credits: error.requiredCredits, available_credits: error.availableCredits },
+      );
+    case 'request_in_progress':
+      return new ApiError(
+        'request_in_progress',
+        'A request with this X-Request-ID is still being processed; retry in a moment to get its answer.',
+        [],
+        {},
+        { 'retry-after': '1' },
+      );
+    case 'idempotency_key_reused':
+      return new ApiError(
+        'idempotency_key_reused',
+        'This X-Request-ID was already used with a different body. Use a new X-Request-ID for a new batch.',
+        [{ path: 'headers.x-request-id', message: 'Already used with a different body.' }],
+      );
+  }
+}
+
+function notFound(id: string) {
+  return new ApiError('not_found', `No batch ${id} for this account.`);
+}
+
+export const batchRoutes = [
+  defineRoute({
+    method: 'POST',
+    path: '/api/enterprise/video-batch',
+    operationId: 'createBatch',
+    tag: 'Batches',
+    summary: 'Submit a batch of video prompts',
+    description:
+      'Quotes the batch and admits it when the account can pay: `202` with the quote, or `402` and nothing created. ' +
+      'Send `X-Request-ID` to make retries safe: the same id and body replay the original answer (`Idempotent-Replayed: true`).',
+    body: CreateBatchRequestSchema,
+    idempotent: true,
+    responses: {
+      202: { description: 'Admitted and queued.', schema: BatchAdmittedSchema },
+    },
+    errors: [
+      'insufficient_credits',
+      'request_in_progress',
+      'idempotency_key_reused',
+      'invalid_json',
+      'payload_too_large',
+      'unsupported_media_type',
+    ],
+    async handler({ principal, body, rawBody, requestId, clientRequestId, deps, request }) {
+      const result = await admitBatch(deps.db, deps.queue, {
+        accountId: principal.accountId,
+        idempotencyKey: clientRequestId,
+        requestId,
+        body,
+        rawBody,
+        allowHttpWebhooks: deps.config.allowHttpWebhooks,
+      });
+      if (!result.ok) throw admissionError(result.error);
+      const { status, body: answer, replayed } = result.value;
+      request.log.info(
+        {
+          accountId: principal.accountId,
+          replayed,
+          batchId: (answer as { batch_id?: string }).batch_id,
+          items: body.items.length,
+        },
+        replayed ? 'batch admission replayed' : 'batch admitted',
+      );
+      const headers: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {};
+      return { status, body: answer, headers };
+    },
+  }),
+
+  defineRoute({
+    method: 'POST',
+    path: '/api/enterprise/video-batch/quote',
+    operationId: 'quoteBatch',
+    tag: 'Batches',
+    summary: 'Quote a batch without submitting it',
+    description:
+      'The same body and validation as submitting, answered with the quote and whether it would be admitted now. Creates and reserves nothing.',
+    body: CreateBatchRequestSchema,
+    responses: { 200: { description: 'The quote.', schema: QuoteResponseSchema } },
+    errors: ['invalid_json', 'payload_too_large', 'unsupported_media_type'],
+    async handler({ principal, body, deps }) {
+      const result = await quoteBatchRequest(deps.db, principal.accountId, body, deps.config);
+      if (!result.ok) throw admissionError(result.error);
+      return { status: 200, body: result.value };
+    },
+  }),
+
+  defineRoute({
+    method: 'GET',
+    path: '/api/enterprise/video-batch/{id}',
+    operationId: 'getBatch',
+    tag: 'Batches',
+    summary: 'Get a batch: status, counts and billing',
+    description:
+      'Counts are live while the batch runs. Billing: `frozen_credits` at start, refunds as tasks fail, `credits_spent` at settlement.',
+    params: BatchIdParamsSchema,
+    responses: { 200: { description: 'The batch.', schema: BatchSchema } },
+    errors: ['not_found'],
+    async handler({ principal, params, deps }) {
+      const batch = await getBatch(deps.db, principal.accountId, params.id);
+      if (!batch) throw notFound(params.id);
+      return { status: 200, body: batch };
+    },
+  }),
+
+  defineRoute({
+    method: 'GET',
+    path: '/api/enterprise/video-batch/{id}/tasks',
+    operationId: 'listBatchTasks',
+    tag: 'Batches',
+    summary: "List a batch's tasks",
+    description: 'In request order (`batch_index`), optionally of one status; cursor-paginated.',
+    params: BatchIdParamsSchema,
+    query: TaskListQuerySchema,
+    responses: { 200: { description: 'A page of tasks.', schema: TaskPageSchema } },
+    errors: ['not_found'],
+    async handler({ principal, params, query, deps }) {
+      const page = await listTasks(deps.db, principal.accountId, params.id, query);
+      if (page === null) throw notFound(params.id);
+      if (page === 'bad_cursor') {
+        throw new ApiError('invalid_request', 'The cursor is not one this API issued.', [
+          { path: 'query.cursor', message: 'Unknown cursor; pass next_cursor back unchanged.' },
+        ]);
+      }
+      return { status: 200, body: { ok: true, ...page } };
+    },
+  }),
+
+  defineRoute({
+    method: 'POST',
+    path: '/api/enterprise/video-batch/{id}/cancel',
+    operationId: 'cancelBatch',
+    tag: 'Batches',
+    summary: 'Cancel a batch',
+    description:
+      'Tasks not yet started become `canceled` and are refunded; running tasks finish. ' +
+      'Until the execution worker is deployed this answers `409 not_cancellable`.',
+    params: BatchIdParamsSchema,
+    responses: { 200: { description: 'Cancellation accepted.', schema: BatchSchema } },
+    errors: ['not_found', 'not_cancellable'],
+    async handler({ principal, params, deps }) {
+      const batch = await getBatch(deps.db, principal.accountId, params.id);
+      if (!batch) throw notFound(params.id);
+      const finished = !['queued', 'processing'].includes(batch.status);
+      throw new ApiError(
+        'not_cancellable',
+        finished
+          ? `Batch ${params.id} is already ${batch.status}.`
+          : 'Cancellation is not available yet on this deployment; the batch continues.',
+      );
+    },
+  }),
+];

@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
+import { LIMITS } from './limits';
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+export const VideoItemSchema = z
+  .strictObject({
+    prompt: z
+      .string()
+      .max(LIMITS.maxPromptChars, `Must be at most ${LIMITS.maxPromptChars} characters.`)
+      .regex(/\S/, 'Must not be empty.')
+      .meta({ description: 'What the video shows.', example: 'A cat playing piano' }),
+    model: z
+      .string()
+      .min(1, 'Must not be empty.')
+      .max(LIMITS.maxModelIdChars)
+      .meta({ description: 'A model id from the catalogue, e.g. `sora-2`.', example: 'sora-2' }),
+    seconds: z.int('Must be an integer.').positive().max(600).optional().meta({
+      description: "Video length; one of the model's allowed lengths (default: its first).",
+    }),
+    size: z
+      .string()
+      .regex(/^\d{2,5}x\d{2,5}$/, 'Must be WIDTHxHEIGHT, e.g. 1280x720.')
+      .optional()
+      .meta({ description: "Frame size; one of the model's allowed sizes (default: its first)." }),
+  })
+  .meta({ id: 'VideoItem' });
+
+export const MetadataSchema = z
+  .record(
+    z.string().min(1).max(LIMITS.maxMetadataKeyChars),
+    z.string().max(LIMITS.maxMetadataValueChars),
+  )
+  .refine((value) => Object.keys(value).length <= LIMITS.maxMetadataKeys, {
+    message: `At most ${LIMITS.maxMetadataKeys} keys.`,
+  })
+  .meta({
+    id: 'Metadata',
+    description: `Your own key/value strings (≤ ${LIMITS.maxMetadataKeys} keys), echoed on reads and webhooks.`,
+    example: { campaign: 'spring-2026' },
+  });
+
+export const CreateBatchRequestSchema = z
+  .strictObject({
+    items: z
+      .array(VideoItemSchema)
+      .min(1, 'At least 1 item.')
+      .max(LIMITS.maxItems, `At most ${LIMITS.maxItems} items.`),
+    webhook_url: z
+      .url({ protocol: /^https?$/, error: 'Must be an absolute http(s) URL.' })
+      .max(LIMITS.maxWebhookUrlChars)
+      .optional()
+      .meta({
+        description:
+          'Where to POST signed batch events. https (http only where configuration allows).',
+      }),
+    metadata: MetadataSchema.optional(),
+  })
+  .meta({ id: 'CreateBatchRequest' });
+
+export type CreateBatchRequest = z.infer<typeof CreateBatchRequestSchema>;
+export type VideoItem = z.infer<typeof VideoItemSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+export const QuoteLineSchema = z
+  .object({
+    model: z.string(),
+    count: z.int(),
+    price_credits: z.int().meta({ description: 'Credits per video of this model.' }),
+    subtotal_credits: z.int(),
+  })
+  .meta({ id: 'QuoteLine' });
+
+const quoteFields = {
+  total_count: z.int(),
+  cost_per_video: z.int().nullable().meta({
+    description: 'Credits per video when all items cost the same, else null (see `breakdown`).',
+  }),
+  required_credits: z.int().meta({ description: 'Σ price(item): what the batch pre-deducts.' }),
+  available_credits: z.int().meta({
+    description:
+      'Balance minus credits reserved by admitted, not-yet-started batches, before this batch.',
+  }),
+  breakdown: z.array(QuoteLineSchema).meta({ description: 'Per-model count and price.' }),
+};
+
+export const BatchAdmittedSchema = z
+  .object({
+    ok: z.literal(true),
+    batch_id: z.uuid(),
+    ...quoteFields,
+    status: z.literal('queued'),
+    request_id: z.string(),
+    balance_snapshot: z
+      .literal(true)
+      .meta({ description: '`available_credits` is a snapshot taken at admission.' }),
+    enqueue: z.literal('queued').meta({ description: 'The batch is queued for the worker.' }),
+  })
+  .meta({ id: 'BatchAdmitted' });
+
+export type BatchAdmitted = z.infer<typeof BatchAdmittedSchema>;
+
+export const QuoteResponseSchema = z
+  .object({
+    ok: z.literal(true),
+    ...quoteFields,
+    balance: z.int(),
+    reserved_credits: z.int(),
+    would_admit: z
+      .boolean()
+      .meta({ description: 'Whether the same request would be admitted now (else 402).' }),
+    shortfall_credits: z
+      .int()
+      .meta({ description: 'Credits missing for admission; 0 when it would be admitted.' }),
+  })
+  .meta({ id: 'QuoteResponse' });
+
+export const BatchStatusSchema = z.enum([
+  'queued',
+  'processing',
+  'completed',
+  'partial',
+  'failed',
+  'canceled',
+]);
+export const SettlementStatusSchema = z.enum(['pending', 'settled', 'refunded']);
+export const TaskStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled']);
+
+export const BatchSchema = z
+  .object({
+    ok: z.literal(true),
+    batch_id: z.uuid(),
+    request_id: z.string().nullable(),
+    status: BatchStatusSchema,
+    total_count: z.int(),
+    success_count: z.int(),
+    failed_count: z.int(),
+    canceled_count: z.int(),
+    pending_count: z.int().meta({ description: 'Tasks not yet finished.' }),
+    cost_per_video: z.int().nullable(),
+    required_credits: z.int(),
+    frozen_credits: z.int().meta({ description: 'Pre-deducted at start (0 while queued).' }),
+    credits_spent: z.int().meta({ description: 'Σ price of succeeded tasks (set at settlement).' }),
+    refunded_credits: z.int().meta({ description: 'Σ refunds of failed and canceled tasks.' }),
+    net_spent_credits: z
+      .int()
+      .meta({ description: 'What the batch costs you so far: frozen − refunded.' }),
+    settlement_status: SettlementStatusSchema,
+    breakdown: z.array(QuoteLineSchema),
+    webhook_url: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()).nullable(),
+    created_at: TimestampSchema,
+    started_at: TimestampSchema.nullable(),
+    finished_at: TimestampSchema.nullable(),
+    settled_at: TimestampSchema.nullable(),
+  })
+  .meta({ id: 'Batch' });
+
+export type BatchView = z.infer<typeof BatchSchema>;
+
+export const TaskSchema = z
+  .object({
+    task_id: z.uuid(),
+    batch_index: z.int().meta({ description: '0-based position of the item in the request.' }),
+    prompt: z.string(),
+    model: z.string(),
+    parameters: z.object({ seconds: z.int(), size: z.string() }),
+    status: TaskStatusSchema,
+    attempts: z.int(),
+    cost_credits: z.int(),
+    video_url: z.string().nullable(),
+    error_code: z.string().nullable().meta({
+      description:
+        'Stable code: `timeout`, `provider_error`, `content_policy`, `network_error`, `canceled`, …',
+    }),
+    error_message: z.string().nullable(),
+    created_at: TimestampSchema,
+    started_at: TimestampSchema.nullable(),
+    finished_at: TimestampSchema.nullable(),
+  })
+  .meta({ id: 'Task' });
+
+export const TaskPageSchema = z
+  .object({
+    ok: z.literal(true),
+    data: z.array(TaskSchema),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable(),
+  })
+  .meta({ id: 'TaskPage' });
+
+export const TaskListQuerySchema = z.strictObject({
+  status: TaskStatusSchema.optional(),
+  limit: PageLimitSchema(1000, 100),
+  cursor: CursorSchema.optional(),
+});
+
+export const BatchIdParamsSchema = z.object({
+  id: z.string().meta({ description: 'The `batch_id` from admission.' }),
+});

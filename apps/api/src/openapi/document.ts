@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import {
+  createDocument,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiPathsObject,
+} from 'zod-openapi';
+import { LIMITS } from '../batches/limits';
+import { ERROR_CODES, type ErrorCode } from '../http/errors';
+import { COMMON_ERRORS, type EnterpriseRoute } from '../http/route';
+import { ErrorResponseSchema, InsufficientCreditsResponseSchema } from '../http/schemas';
+
+const RequestIdHeaderSchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/)
+  .meta({
+    description:
+      'Your id for this request (≤ 255 printable characters), echoed in the answer and logs. On `POST /video-batch` it is the idempotency key, remembered for 24 hours.',
+    example: 'demo-1234567890',
+  });
+
+function errorResponses(codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set([...COMMON_ERRORS, ...codes])) {
+    const { status } = ERROR_CODES[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, list]) => [
+        String(status),
+        {
+          description: list
+            .map((code) => `\`${code}\`: ${ERROR_CODES[code].description}`)
+            .join(' '),
+          ...(status === 429
+            ? {
+                headers: {
+                  'Retry-After': {
+                    schema: { type: 'integer' as const },
+                    description: 'Seconds to wait.',
+                  },
+                },
+              }
+            : {}),
+          content: {
+            'application/json': {
+              schema: status === 402 ? InsufficientCreditsResponseSchema : ErrorResponseSchema,
+            },
+          },
+        },
+      ]),
+  );
+}
+
+function operation(route: EnterpriseRoute): ZodOpenApiOperationObject {
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    description: route.description,
+    tags: [route.tag],
+    requestParams: {
+      ...(route.params ? { path: route.params as z.ZodObject } : {}),
+      ...(route.query ? { query: route.query as z.ZodObject } : {}),
+      header: z.object({ 'x-request-id': RequestIdHeaderSchema.optional() }),
+    },
+    ...(route.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } }
+      : {}),
+    responses: {
+      ...Object.fromEntries(
+        Object.entries(route.responses).map(([status, response]) => [
+          status,
+          {
+            description: response.description,
+            headers: {
+              'X-Request-ID': {
+                schema: { type: 'string' as const },
+                description: 'The request id.',
+              },
+              ...(route.idempotent
+                ? {
+                    'Idempotent-Replayed': {
+                      schema: { type: 'string' as const, enum: ['true'] },
+                      description: 'Present on a replayed answer.',
+                    },
+                  }
+                : {}),
+            },
+            content: { 'application/json': { schema: response.schema } },
+          },
+        ]),
+      ),
+      ...errorResponses(route.errors),
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document of the public REST API, generated from the routes' own zod schemas. */
+export function buildOpenApiDocument(routes: EnterpriseRoute[]) {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of routes) {
+    const method = route.method.toLowerCase() as 'get' | 'post';
+    paths[route.path] = { ...paths[route.path], [method]: operation(route) };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Batchreel API',
+      version: '1.0.0',
+      description: [
+        'Submit 1 to 10,000 video prompts in one request. Batchreel quotes the batch before anything runs and refuses with `402` when the account cannot pay;',
+        'a worker pre-deducts the credits, runs every task, refunds every task that fails, settles the batch and notifies your webhook. You pay only for videos that succeeded.',
+        '',
+        `Authenticate with \`X-API-Key\`. Errors share one envelope: \`{ ok: false, error: { code, message, details: [{ path, message }] }, request_id }\`.`,
+        `Limits: ${LIMITS.maxItems} items per batch, prompts up to ${LIMITS.maxPromptChars} characters, bodies up to ${LIMITS.maxBodyBytes / 1024 / 1024} MiB, and a per-key rate limit (\`429\` with \`Retry-After\`).`,
+      ].join('\n'),
+    },
+    tags: [
+      { name: 'Batches', description: 'Submit, quote, follow and cancel batches.' },
+      { name: 'Account', description: 'Credits: balance and statement.' },
+    ],
+    components: {
+      securitySchemes: { ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+    },
+    security: [{ ApiKey: [] }],
+    paths,
+  });
+}
