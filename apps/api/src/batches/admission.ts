@@ -266,6 +266,7 @@ export async function admitBatch(
         enqueue: 'queued',
       };
       if (request.idempotencyKey && requestHash) {
+        const rememberedAt = new Date();
         await tx.idempotencyKey.create({
           data: {
             accountId: request.accountId,
@@ -275,7 +276,8 @@ export async function admitBatch(
             responseStatus: 202,
             responseBody: body,
             batchId: batch.id,
-            expiresAt: new Date(Date.now() + IDEMPOTENCY_TTL_MS),
+            createdAt: rememberedAt,
+            expiresAt: new Date(rememberedAt.getTime() + IDEMPOTENCY_TTL_MS),
           },
         });
       }

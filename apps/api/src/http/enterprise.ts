@@ -150,7 +150,13 @@ export async function enterpriseApi(app: FastifyInstance, options: EnterpriseOpt
 export async function apiReference(app: FastifyInstance) {
   await app.register(scalar, {
     routePrefix: '/api/enterprise/docs',
-    configuration: { title: 'Batchreel API reference', url: '/api/enterprise/openapi.json' },
+    configuration: {
+      title: 'Batchreel API reference',
+      url: '/api/enterprise/openapi.json',
+      // Scalar's toolbar advertises its hosted services; clients reading our reference need none.
+      showDeveloperTools: 'never',
+      agent: { disabled: true },
+    },
     logLevel: 'warn',
   });
 }

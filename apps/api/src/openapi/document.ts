@@ -113,7 +113,7 @@ export function buildOpenApiDocument(routes: EnterpriseRoute[]) {
         'a worker pre-deducts the credits, runs every task, refunds every task that fails, settles the batch and notifies your webhook. You pay only for videos that succeeded.',
         '',
         `Authenticate with \`X-API-Key\`. Errors share one envelope: \`{ ok: false, error: { code, message, details: [{ path, message }] }, request_id }\`.`,
-        `Limits: ${LIMITS.maxItems} items per batch, prompts up to ${LIMITS.maxPromptChars} characters, bodies up to ${LIMITS.maxBodyBytes / 1024 / 1024} MiB, and a per-key rate limit (\`429\` with \`Retry-After\`).`,
+        `Limits: ${LIMITS.maxItems.toLocaleString('en-US')} items per batch, prompts up to ${LIMITS.maxPromptChars.toLocaleString('en-US')} characters, bodies up to ${LIMITS.maxBodyBytes / 1024 / 1024} MiB, and a per-key rate limit (\`429\` with \`Retry-After\`).`,
       ].join('\n'),
     },
     tags: [
