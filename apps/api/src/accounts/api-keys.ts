@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { err, ok, type Result } from '@batchreel/billing';
 import type { Database, Prisma } from '@batchreel/db';
+import { isUuid } from '../platform/ids';
 
 /**
  * The stored form of an API key. Keys are long random secrets, so a fast one-way hash is enough
@@ -67,16 +68,6 @@ const VIEW_SELECT = {
   lastUsedAt: true,
   revokedAt: true,
 } as const satisfies Prisma.ApiKeySelect;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Whether `value` can be a uuid column value. Ids come from operators and URLs; PostgreSQL
- * rejects a malformed uuid with an error, but for callers it is simply "no such row".
- */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 /**
  * Creates an API key for an account. The secret is returned once, here, and never stored: only

@@ -1,7 +1,8 @@
 import type { Database } from '@batchreel/db';
 
 import type { z } from 'zod';
-import { decodeCursor, encodeCursor, isUuid } from '../http/cursor';
+import { decodeCursor, encodeCursor } from '../http/cursor';
+import { isUuid } from '../platform/ids';
 import type { BatchView, TaskListQuerySchema, TaskSchema } from './schemas';
 
 type Task = z.infer<typeof TaskSchema>;

@@ -9,12 +9,12 @@ import {
   API_KEY_NAME_MAX_LENGTH,
   type ApiKeyView,
   createApiKey,
-  isUuid,
   listApiKeys,
   revokeApiKey,
 } from '../accounts/api-keys';
 import { ConfigError, loadEnv } from '../env';
 import { openDatabase } from '../platform/database';
+import { isUuid } from '../platform/ids';
 import { createLogger } from '../platform/logger';
 
 /** Exit codes: success, a refusal (not found, ambiguous, already revoked), a bad invocation. */

@@ -20,10 +20,3 @@ export function decodeCursor(cursor: string): string | number | null {
   }
   return null;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Path ids are uuids; anything else cannot name a row, and is simply "not found". */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
