@@ -96,7 +96,15 @@ export async function listTasks(
   let after = -1;
   if (query.cursor !== undefined) {
     const position = decodeCursor(query.cursor);
-    if (typeof position !== 'number' || !Number.isInteger(position)) return 'bad_cursor';
+    // batch_index is an int4 below the item limit; anything else is not a cursor we issued.
+    if (
+      typeof position !== 'number' ||
+      !Number.isInteger(position) ||
+      position < 0 ||
+      position > 2_147_483_647
+    ) {
+      return 'bad_cursor';
+    }
     after = position;
   }
   const rows = await db.videoTask.findMany({

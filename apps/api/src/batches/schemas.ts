@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
+import { characterCount, isStorableText, text, typeError } from '../http/text';
 import { LIMITS } from './limits';
 
 // ---------------------------------------------------------------------------------------------
@@ -7,57 +8,85 @@ import { LIMITS } from './limits';
 
 export const VideoItemSchema = z
   .strictObject({
-    prompt: z
-      .string()
-      .max(LIMITS.maxPromptChars, `Must be at most ${LIMITS.maxPromptChars} characters.`)
-      .regex(/\S/, 'Must not be empty.')
+    prompt: text({ max: LIMITS.maxPromptChars })
+      .refine((value) => /\S/.test(value), 'Must not be empty.')
       .meta({ description: 'What the video shows.', example: 'A cat playing piano' }),
-    model: z
-      .string()
-      .min(1, 'Must not be empty.')
-      .max(LIMITS.maxModelIdChars)
+    model: text({ max: LIMITS.maxModelIdChars })
+      .refine((value) => value.length > 0, 'Must not be empty.')
       .meta({ description: 'A model id from the catalogue, e.g. `sora-2`.', example: 'sora-2' }),
-    seconds: z.int('Must be an integer.').positive().max(600).optional().meta({
-      description: "Video length; one of the model's allowed lengths (default: its first).",
-    }),
+    seconds: z
+      .int({ error: typeError('Must be an integer.') })
+      .positive('Must be positive.')
+      .max(600, 'Must be at most 600.')
+      .optional()
+      .meta({
+        description: "Video length; one of the model's allowed lengths (default: its first).",
+      }),
     size: z
-      .string()
+      .string({ error: typeError('Must be a string.') })
       .regex(/^\d{2,5}x\d{2,5}$/, 'Must be WIDTHxHEIGHT, e.g. 1280x720.')
       .optional()
       .meta({ description: "Frame size; one of the model's allowed sizes (default: its first)." }),
   })
   .meta({ id: 'VideoItem' });
 
+/** Keys and values are checked one by one so that each problem names its own key. */
 export const MetadataSchema = z
-  .record(
-    z.string().min(1).max(LIMITS.maxMetadataKeyChars),
-    z.string().max(LIMITS.maxMetadataValueChars),
-  )
-  .refine((value) => Object.keys(value).length <= LIMITS.maxMetadataKeys, {
-    message: `At most ${LIMITS.maxMetadataKeys} keys.`,
+  .record(z.string(), z.string({ error: typeError('Must be a string.') }), {
+    error: typeError('Must be an object of string values.'),
+  })
+  .superRefine((value, ctx) => {
+    const keys = Object.keys(value);
+    if (keys.length > LIMITS.maxMetadataKeys) {
+      ctx.addIssue({ code: 'custom', message: `At most ${LIMITS.maxMetadataKeys} keys.` });
+    }
+    for (const key of keys) {
+      const entry = value[key] ?? '';
+      if (
+        key.length === 0 ||
+        characterCount(key) > LIMITS.maxMetadataKeyChars ||
+        !isStorableText(key)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `Keys must be 1–${LIMITS.maxMetadataKeyChars} characters of storable text.`,
+        });
+      } else if (characterCount(entry) > LIMITS.maxMetadataValueChars || !isStorableText(entry)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `Values must be at most ${LIMITS.maxMetadataValueChars} characters of storable text.`,
+        });
+      }
+    }
   })
   .meta({
     id: 'Metadata',
-    description: `Your own key/value strings (≤ ${LIMITS.maxMetadataKeys} keys), echoed on reads and webhooks.`,
+    description: `Your own key/value strings (≤ ${LIMITS.maxMetadataKeys} keys, keys ≤ ${LIMITS.maxMetadataKeyChars} and values ≤ ${LIMITS.maxMetadataValueChars} characters), echoed on reads and webhooks.`,
     example: { campaign: 'spring-2026' },
   });
 
 export const CreateBatchRequestSchema = z
-  .strictObject({
-    items: z
-      .array(VideoItemSchema)
-      .min(1, 'At least 1 item.')
-      .max(LIMITS.maxItems, `At most ${LIMITS.maxItems} items.`),
-    webhook_url: z
-      .url({ protocol: /^https?$/, error: 'Must be an absolute http(s) URL.' })
-      .max(LIMITS.maxWebhookUrlChars)
-      .optional()
-      .meta({
-        description:
-          'Where to POST signed batch events. https (http only where configuration allows).',
-      }),
-    metadata: MetadataSchema.optional(),
-  })
+  .strictObject(
+    {
+      items: z
+        .array(VideoItemSchema, { error: typeError('Must be an array of items.') })
+        .min(1, 'At least 1 item.')
+        .max(LIMITS.maxItems, `At most ${LIMITS.maxItems.toLocaleString('en-US')} items.`),
+      webhook_url: z
+        .url({ protocol: /^https?$/, error: 'Must be an absolute http(s) URL.' })
+        .max(LIMITS.maxWebhookUrlChars, `Must be at most ${LIMITS.maxWebhookUrlChars} characters.`)
+        .refine(isStorableText, 'Must not contain NUL characters or unpaired surrogates.')
+        .optional()
+        .meta({
+          description:
+            'Where to POST signed batch events. https (http only where configuration allows).',
+        }),
+      metadata: MetadataSchema.optional(),
+    },
+    { error: typeError('The body must be a JSON object.') },
+  )
   .meta({ id: 'CreateBatchRequest' });
 
 export type CreateBatchRequest = z.infer<typeof CreateBatchRequestSchema>;

@@ -32,6 +32,10 @@ export function toApiError(error: FastifyError | Error): ApiError {
   if (error instanceof ApiError) return error;
   const fastifyError = error as FastifyError;
   const known = fastifyError.code ? FASTIFY_ERRORS[fastifyError.code] : undefined;
+  if (known?.[0] === 'invalid_json') {
+    // The parser's message says where the JSON breaks (e.g. "Unexpected token } … position 12").
+    return new ApiError(known[0], known[1], [{ path: '', message: error.message }]);
+  }
   if (known) return new ApiError(known[0], known[1]);
   if (
     fastifyError.statusCode === 400 &&

@@ -29,7 +29,6 @@ export const ERROR_CODES = {
   },
   not_found: { status: 404, description: 'No such resource for this account.' },
   route_not_found: { status: 404, description: 'No such route.' },
-  method_not_allowed: { status: 405, description: 'The route exists but not with this method.' },
   request_in_progress: {
     status: 409,
     description:

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from './errors';
+import { typeError } from './text';
 
 export const ErrorDetailSchema = z
   .object({
@@ -42,10 +43,10 @@ export const CursorSchema = z
 
 export const PageLimitSchema = (max: number, fallback: number) =>
   z.coerce
-    .number({ error: 'Must be an integer.' })
+    .number({ error: typeError('Must be an integer.') })
     .int('Must be an integer.')
-    .min(1)
-    .max(max)
+    .min(1, 'Must be at least 1.')
+    .max(max, `Must be at most ${max}.`)
     .default(fallback)
     .meta({ description: `Page size, 1–${max} (default ${fallback}).` });
 

@@ -34,6 +34,8 @@ export async function listLedger(
     const position = decodeCursor(query.cursor);
     if (typeof position !== 'string' || !/^\d{1,19}$/.test(position)) return 'bad_cursor';
     before = BigInt(position);
+    // Ledger ids are bigint: a larger number is not a cursor we issued.
+    if (before > 9_223_372_036_854_775_807n) return 'bad_cursor';
   }
   const rows = await db.creditLedger.findMany({
     where: { accountId, ...(before !== undefined ? { id: { lt: before } } : {}) },
