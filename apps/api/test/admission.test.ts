@@ -5,10 +5,13 @@ import { createApiKey } from '../src/accounts/api-keys';
 import { jobs } from '../src/jobs/definitions';
 import { startTestApp, type TestApp } from './helpers';
 import { expectNothingWritten, snapshotDatabase } from './support/db-snapshot';
+import { expectConformance, loadOpenApi, type OpenApiDoc } from './support/openapi';
 
 let t: TestApp;
+let doc: OpenApiDoc;
 beforeAll(async () => {
   t = await startTestApp();
+  doc = await loadOpenApi(t.baseUrl);
 });
 afterAll(() => t?.close());
 
@@ -471,6 +474,7 @@ describe('rate limit', () => {
       expect(response.status).toBe(429);
       expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
       const body = (await response.json()) as Json;
+      expectConformance(doc, { method: 'GET', path: '/api/enterprise/balance', status: 429, body });
       expect(body).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
       expect(body.request_id).toBeTruthy();
     } finally {
