@@ -9,6 +9,9 @@ import { createLogger } from './platform/logger';
 import { startQueue } from './platform/queue';
 import { buildServer } from './server';
 
+/** How long requests in flight may take to finish after SIGTERM. */
+const SHUTDOWN_DRAIN_MS = 10_000;
+
 async function main() {
   let env: ReturnType<typeof loadEnv>;
   try {
@@ -64,7 +67,12 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // close() stops accepting and waits for requests in flight; a keep-alive connection that goes
+    // idle after that would hold it open forever, so cut what is left after a drain period.
+    const drain = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS);
+    drain.unref();
     await app.close();
+    clearTimeout(drain);
     await queue.stop({ graceful: true, timeout: 10_000 });
     await database.close();
     process.exit(0);
