@@ -86,7 +86,6 @@ export const batchRoutes = [
       const { status, body: answer, replayed } = result.value;
       request.log.info(
         {
-          accountId: principal.accountId,
           replayed,
           batchId: (answer as { batch_id?: string }).batch_id,
           items: body.items.length,
