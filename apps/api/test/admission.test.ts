@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createAccount, createModel } from '@batchreel/db/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/accounts/api-keys';
 import { jobs } from '../src/jobs/definitions';
@@ -285,6 +286,30 @@ describe('idempotency on X-Request-ID', () => {
     expect(later.status).toBe(202);
     expect(later.headers.get('idempotent-replayed')).toBeNull();
     expect(later.body.batch_id).not.toBe(first.body.batch_id);
+  });
+
+  it('answers 409 request_in_progress while the same key is being processed, and nothing is lost', async () => {
+    const { account, key } = await accountWithKey(100);
+    const requestId = `slow-${randomUUID()}`;
+    // Another session holds the key's lock, as a request still inside its transaction does.
+    const holder = new pg.Client({ connectionString: t.database.connectionString });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
+        account.id,
+        requestId,
+      ]);
+      const busy = await submit({ key, requestId, body: { items: items(1) } });
+      expect(busy.status).toBe(409);
+      expect(busy.body.error.code).toBe('request_in_progress');
+      expect(busy.headers.get('retry-after')).toBe('1');
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+    const retried = await submit({ key, requestId, body: { items: items(1) } });
+    expect(retried.status).toBe(202);
   });
 
   it('100 concurrent identical requests create exactly one batch', async () => {

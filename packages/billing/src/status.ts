@@ -14,34 +14,38 @@ export type LedgerRefType = 'topup' | 'batch_upfront' | 'batch_refund' | 'adjust
 export type FinalBatchStatus = Exclude<BatchStatus, 'queued' | 'processing'>;
 
 /** Every batch status, in lifecycle order (handy for zod enums and database CHECKs). */
-export const BATCH_STATUSES: readonly BatchStatus[] = [
+export const BATCH_STATUSES = [
   'queued',
   'processing',
   'completed',
   'partial',
   'failed',
   'canceled',
-];
+] as const satisfies readonly BatchStatus[];
 
 /** Every settlement status. */
-export const SETTLEMENT_STATUSES: readonly SettlementStatus[] = ['pending', 'settled', 'refunded'];
+export const SETTLEMENT_STATUSES = [
+  'pending',
+  'settled',
+  'refunded',
+] as const satisfies readonly SettlementStatus[];
 
 /** Every task status, in lifecycle order. */
-export const TASK_STATUSES: readonly TaskStatus[] = [
+export const TASK_STATUSES = [
   'queued',
   'running',
   'succeeded',
   'failed',
   'canceled',
-];
+] as const satisfies readonly TaskStatus[];
 
 /** Every ledger reference type. */
-export const LEDGER_REF_TYPES: readonly LedgerRefType[] = [
+export const LEDGER_REF_TYPES = [
   'topup',
   'batch_upfront',
   'batch_refund',
   'adjustment',
-];
+] as const satisfies readonly LedgerRefType[];
 
 /** Task statuses that never change again; a batch settles once all its tasks are in one. */
 export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'canceled'];

@@ -1,3 +1,4 @@
+import { BATCH_STATUSES, SETTLEMENT_STATUSES, TASK_STATUSES } from '@batchreel/billing';
 import { z } from 'zod';
 import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
 import { characterCount, isStorableText, text, typeError } from '../http/text';
@@ -148,16 +149,9 @@ export const QuoteResponseSchema = z
   })
   .meta({ id: 'QuoteResponse' });
 
-export const BatchStatusSchema = z.enum([
-  'queued',
-  'processing',
-  'completed',
-  'partial',
-  'failed',
-  'canceled',
-]);
-export const SettlementStatusSchema = z.enum(['pending', 'settled', 'refunded']);
-export const TaskStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled']);
+export const BatchStatusSchema = z.enum(BATCH_STATUSES);
+export const SettlementStatusSchema = z.enum(SETTLEMENT_STATUSES);
+export const TaskStatusSchema = z.enum(TASK_STATUSES);
 
 export const BatchSchema = z
   .object({

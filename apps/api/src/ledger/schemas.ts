@@ -1,3 +1,4 @@
+import { LEDGER_REF_TYPES } from '@batchreel/billing';
 import { z } from 'zod';
 import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
 
@@ -19,7 +20,7 @@ export const BalanceSchema = z
 export const LedgerEntrySchema = z
   .object({
     id: z.string().meta({ description: 'Ledger row id; increases with time.' }),
-    ref_type: z.enum(['topup', 'batch_upfront', 'batch_refund', 'adjustment']),
+    ref_type: z.enum(LEDGER_REF_TYPES),
     ref_id: z
       .uuid()
       .meta({ description: 'The batch for batch entries; the grant or correction otherwise.' }),
