@@ -26,6 +26,19 @@ export const envSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),
   SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(400),
+  /** Per-attempt timeout of the simulator; `[sim:timeout]` exceeds it. */
+  SIMULATOR_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
+  /** Attempts a task gets for transient errors before it finally fails (and is refunded). */
+  TASK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** First retry delay of a task; doubles per attempt. */
+  TASK_RETRY_BASE_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+  /** Task jobs one worker fetches per poll, and the number of fetch loops per worker process. */
+  WORKER_TASK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  WORKER_TASK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Seconds between polls of an empty queue. */
+  WORKER_POLL_SECONDS: z.coerce.number().min(0.1).max(60).default(0.5),
+  /** The address clients reach this service at (links in responses, e.g. simulated videos). */
+  PUBLIC_BASE_URL: z.url().optional(),
   /** Requests per minute per API key on the public REST API. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,19 +1,41 @@
 // `pnpm start`: the whole system in one process — database (embedded unless DATABASE_URL),
-// migrations, demo seed, and the HTTP server. The worker joins here with the execution issue.
+// migrations, demo seed, the HTTP server and the worker. `--role api` or `--role worker` runs one
+// half, for scale-out: any number of each against one PostgreSQL.
 import { mkdir } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { ensureAdminUser } from './admin/bootstrap';
 import { seedDemoData } from './demo/seed';
-import { ConfigError, loadEnv } from './env';
+import { ConfigError, type Env, loadEnv } from './env';
 import { openDatabase } from './platform/database';
 import { createLogger } from './platform/logger';
 import { startQueue } from './platform/queue';
+import { createProviderRegistry } from './providers/registry';
 import { buildServer } from './server';
+import { startWorker } from './worker';
 
 /** How long requests in flight may take to finish after SIGTERM. */
 const SHUTDOWN_DRAIN_MS = 10_000;
 
+type Role = 'all' | 'api' | 'worker';
+
+function readRole(): Role {
+  const { values } = parseArgs({
+    options: { role: { type: 'string', default: 'all' } },
+    strict: false,
+  });
+  const role = values.role;
+  if (role === 'all' || role === 'api' || role === 'worker') return role;
+  console.error(`--role must be all, api or worker (got ${String(role)})`);
+  process.exit(64); // EX_USAGE
+}
+
+export function publicBaseUrl(env: Env) {
+  return env.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? `http://localhost:${env.PORT}`;
+}
+
 async function main() {
-  let env: ReturnType<typeof loadEnv>;
+  const role = readRole();
+  let env: Env;
   try {
     env = loadEnv();
   } catch (error) {
@@ -23,56 +45,83 @@ async function main() {
     }
     throw error;
   }
-  const logger = createLogger(env);
+  const logger = createLogger(env, role === 'worker' ? 'batchreel-worker' : 'batchreel-api');
   await mkdir(env.DATA_DIR, { recursive: true });
 
-  const database = await openDatabase(env, logger, 'batchreel-api');
-  const queue = await startQueue(database.connectionString, logger);
+  const database = await openDatabase(env, logger, `batchreel-${role}`);
+  const queue = await startQueue(database.connectionString, logger, role === 'api' ? 4 : 10);
 
-  if (env.SEED_DEMO) {
-    const outcome = await seedDemoData(database.db);
-    logger.info(
-      { outcome },
-      outcome === 'seeded' ? 'demo data seeded' : 'demo data already present',
-    );
-  }
-  const admin = await ensureAdminUser(database.db, {
-    email: env.ADMIN_EMAIL,
-    password: env.ADMIN_PASSWORD,
-    dataDir: env.DATA_DIR,
-  });
-  if (admin) {
-    // Printed on purpose (SPEC §2): whoever ran `pnpm start` needs it to sign in to /admin.
-    const password = admin.password ?? '(unchanged; set ADMIN_PASSWORD to choose one)';
-    logger.info(
-      { adminEmail: admin.email, created: admin.created },
-      `admin sign-in: ${admin.email} / ${password}`,
-    );
+  if (role !== 'worker') {
+    if (env.SEED_DEMO) {
+      const outcome = await seedDemoData(database.db);
+      logger.info(
+        { outcome },
+        outcome === 'seeded' ? 'demo data seeded' : 'demo data already present',
+      );
+    }
+    const admin = await ensureAdminUser(database.db, {
+      email: env.ADMIN_EMAIL,
+      password: env.ADMIN_PASSWORD,
+      dataDir: env.DATA_DIR,
+    });
+    if (admin) {
+      // Printed on purpose (SPEC §2): whoever ran `pnpm start` needs it to sign in to /admin.
+      const password = admin.password ?? '(unchanged; set ADMIN_PASSWORD to choose one)';
+      logger.info(
+        { adminEmail: admin.email, created: admin.created },
+        `admin sign-in: ${admin.email} / ${password}`,
+      );
+    }
   }
 
-  const app = await buildServer({
-    db: database.db,
-    queue,
-    logger,
-    config: {
-      // Local development and tests deliver webhooks to http://localhost; production is https-only.
-      allowHttpWebhooks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
-      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
-    },
-  });
-  await app.listen({ port: env.PORT, host: env.HOST });
+  if (role !== 'api') {
+    await startWorker({
+      db: database.db,
+      queue,
+      logger,
+      providers: createProviderRegistry({
+        simulator: {
+          latencyMs: env.SIMULATOR_LATENCY_MS,
+          taskTimeoutMs: env.SIMULATOR_TIMEOUT_MS,
+          publicBaseUrl: publicBaseUrl(env),
+        },
+      }),
+      retry: { maxAttempts: env.TASK_MAX_ATTEMPTS, baseDelayMs: env.TASK_RETRY_BASE_MS },
+      taskBatchSize: env.WORKER_TASK_BATCH_SIZE,
+      taskConcurrency: env.WORKER_TASK_CONCURRENCY,
+      pollingIntervalSeconds: env.WORKER_POLL_SECONDS,
+    });
+  }
+
+  const app =
+    role === 'worker'
+      ? null
+      : await buildServer({
+          db: database.db,
+          queue,
+          logger,
+          config: {
+            // Local development and tests deliver webhooks to http://localhost; production is https-only.
+            allowHttpWebhooks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+            rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+          },
+        });
+  if (app) await app.listen({ port: env.PORT, host: env.HOST });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // close() stops accepting and waits for requests in flight; a keep-alive connection that goes
-    // idle after that would hold it open forever, so cut what is left after a drain period.
-    const drain = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS);
-    drain.unref();
-    await app.close();
-    clearTimeout(drain);
+    if (app) {
+      // close() stops accepting and waits for requests in flight; a keep-alive connection that
+      // goes idle after that would hold it open forever, so cut what is left after a drain period.
+      const drain = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS);
+      drain.unref();
+      await app.close();
+      clearTimeout(drain);
+    }
+    // Workers finish the jobs they hold (or pg-boss hands them to another worker later).
     await queue.stop({ graceful: true, timeout: 10_000 });
     await database.close();
     process.exit(0);

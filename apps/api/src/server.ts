@@ -11,6 +11,7 @@ import {
 import { registerErrorHandling } from './http/error-handler';
 import type { Logger } from './platform/logger';
 import type { Queue } from './platform/queue';
+import { registerSimulatorRoutes } from './providers/routes';
 
 export interface ServerConfig {
   /** Allow http:// webhook URLs (local development and tests); https only otherwise. */
@@ -59,6 +60,7 @@ export async function buildServer(deps: ServerDeps) {
   });
   registerErrorHandling(app);
   registerHealthRoutes(app, deps);
+  registerSimulatorRoutes(app, deps.db);
   await app.register(enterpriseApi, {
     prefix: ENTERPRISE_PREFIX,
     db: deps.db,

@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { seedDemoData } from '../src/demo/seed';
 import { createLogger } from '../src/platform/logger';
 import { type Queue, startQueue } from '../src/platform/queue';
+import { createProviderRegistry } from '../src/providers/registry';
 import { buildServer, type ServerConfig } from '../src/server';
+import { startWorker } from '../src/worker';
 
 export interface TestApp {
   db: Database;
@@ -20,13 +22,25 @@ export interface TestApp {
  * The real server on a fresh database (demo data seeded unless `seed: false`) with a real
  * pg-boss, listening on a free port.
  */
+export interface TestWorkerOptions {
+  latencyMs?: number;
+  taskTimeoutMs?: number;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  taskBatchSize?: number;
+}
+
 export async function startTestApp(
-  options: { seed?: boolean; config?: Partial<ServerConfig> } = {},
+  options: {
+    seed?: boolean;
+    config?: Partial<ServerConfig>;
+    worker?: TestWorkerOptions | boolean;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const logger = createLogger({ LOG_LEVEL: 'silent' });
   const db = createPrismaClient(database.connectionString, { maxConnections: 4 });
-  const queue = await startQueue(database.connectionString, logger, 2);
+  const queue = await startQueue(database.connectionString, logger, options.worker ? 6 : 2);
   if (options.seed ?? true) await seedDemoData(db);
   const app = await buildServer({
     db,
@@ -35,6 +49,25 @@ export async function startTestApp(
     config: { allowHttpWebhooks: true, rateLimitPerMinute: 100_000, ...options.config },
   });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  if (options.worker) {
+    const w = options.worker === true ? {} : options.worker;
+    await startWorker({
+      db,
+      queue,
+      logger,
+      providers: createProviderRegistry({
+        simulator: {
+          latencyMs: w.latencyMs ?? 10,
+          taskTimeoutMs: w.taskTimeoutMs ?? 300,
+          publicBaseUrl: baseUrl,
+        },
+      }),
+      retry: { maxAttempts: w.maxAttempts ?? 3, baseDelayMs: w.retryBaseMs ?? 50 },
+      taskBatchSize: w.taskBatchSize ?? 25,
+      taskConcurrency: 2,
+      pollingIntervalSeconds: 0.5,
+    });
+  }
   return {
     db,
     queue,

@@ -1,3 +1,4 @@
+import { cancelBatch } from '../execution/cancel';
 import { ApiError } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { type AdmissionError, admitBatch } from './admission';
@@ -163,21 +164,19 @@ export const batchRoutes = [
     tag: 'Batches',
     summary: 'Cancel a batch',
     description:
-      'Tasks not yet started become `canceled` and are refunded; running tasks finish. ' +
-      'Until the execution worker is deployed this answers `409 not_cancellable`.',
+      'Tasks not yet started become `canceled` and are refunded; running tasks finish. The batch settles when every task is terminal (at once when none is running).',
     params: BatchIdParamsSchema,
-    responses: { 200: { description: 'Cancellation accepted.', schema: BatchSchema } },
+    responses: { 200: { description: 'Canceled; the batch as it is now.', schema: BatchSchema } },
     errors: ['not_found', 'not_cancellable'],
-    async handler({ principal, params, deps }) {
+    async handler({ principal, params, deps, request }) {
+      const outcome = await cancelBatch(deps.db, principal.accountId, params.id, request.log);
+      if (outcome.kind === 'not_found') throw notFound(params.id);
+      if (outcome.kind === 'not_cancellable') {
+        throw new ApiError('not_cancellable', `Batch ${params.id} is already ${outcome.status}.`);
+      }
       const batch = await getBatch(deps.db, principal.accountId, params.id);
       if (!batch) throw notFound(params.id);
-      const finished = !['queued', 'processing'].includes(batch.status);
-      throw new ApiError(
-        'not_cancellable',
-        finished
-          ? `Batch ${params.id} is already ${batch.status}.`
-          : 'Cancellation is not available yet on this deployment; the batch continues.',
-      );
+      return { status: 200, body: batch };
     },
   }),
 ];

@@ -26,7 +26,40 @@ export const jobs = {
     payload: z.object({ batchId: z.uuid() }),
     queue: { retryLimit: 10, retryDelay: 5, retryBackoff: true },
   }),
+  /**
+   * One video task. Grouped by model so that pg-boss's `groupConcurrency` caps how many tasks of a
+   * model run at once across every worker. Heartbeats let a crashed worker's jobs be retried
+   * within seconds instead of waiting for expiry; the handler is idempotent because pg-boss may
+   * run a job twice.
+   */
+  taskRun: defineJob({
+    name: 'task-run',
+    payload: z.object({ taskId: z.uuid(), batchId: z.uuid() }),
+    queue: {
+      retryLimit: 20,
+      retryDelay: 2,
+      retryBackoff: true,
+      expireInSeconds: 1800,
+      heartbeatSeconds: 10,
+    },
+  }),
+  /** Periodic sweep that settles batches a crash left with every task finished but unsettled. */
+  batchRepair: defineJob({
+    name: 'batch-repair',
+    payload: z.object({}),
+    queue: { retryLimit: 0 },
+  }),
 } as const;
+
+/** The pg-boss group of a task job: its model, so the model's concurrency limit applies. */
+export function taskGroup(model: string) {
+  return { group: { id: model, tier: model } };
+}
+
+/** A `task-run` job row for `boss.insert`. */
+export function taskJob(task: { taskId: string; batchId: string; model: string }) {
+  return { data: { taskId: task.taskId, batchId: task.batchId }, ...taskGroup(task.model) };
+}
 
 export type JobName = (typeof jobs)[keyof typeof jobs]['name'];
 

@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import type { Env } from '../env';
 
@@ -24,4 +25,8 @@ export function createLogger(env: Pick<Env, 'LOG_LEVEL'>, service = 'batchreel-a
   });
 }
 
-export type Logger = ReturnType<typeof createLogger>;
+/**
+ * What code logs through: the process logger or a request's child logger (the interface Fastify
+ * and pino share).
+ */
+export type Logger = FastifyBaseLogger;

@@ -6,8 +6,20 @@ import type { Logger } from './logger';
  * pg-boss on the application's own database (schema `pgboss`): the only job queue. Its pool is
  * kept small and explicit because every API and worker process holds one.
  */
-export async function startQueue(connectionString: string, logger: Logger, poolSize = 4) {
-  const boss = new PgBoss({ connectionString, schema: 'pgboss', max: poolSize });
+export async function startQueue(
+  connectionString: string,
+  logger: Logger,
+  poolSize = 4,
+  options: { superviseIntervalSeconds?: number } = {},
+) {
+  const boss = new PgBoss({
+    connectionString,
+    schema: 'pgboss',
+    max: poolSize,
+    // Supervision fails jobs whose worker stopped sending heartbeats; check often so a crashed
+    // worker's tasks move to another worker within seconds.
+    superviseIntervalSeconds: options.superviseIntervalSeconds ?? 10,
+  });
   boss.on('error', (error) => logger.error({ err: error, component: 'pg-boss' }, 'queue error'));
   await boss.start();
   await ensureQueues(boss);

@@ -1,0 +1,158 @@
+import { planTaskRefund } from '@batchreel/billing';
+import type { Database, Prisma } from '@batchreel/db';
+import { fromPrisma } from 'pg-boss';
+import { jobs, taskGroup } from '../jobs/definitions';
+import type { Logger } from '../platform/logger';
+import type { Queue } from '../platform/queue';
+import type { TaskErrorCode } from '../providers/types';
+import { lockBatches, settleIfComplete } from './settle';
+
+/** The outcome of one attempt of one task, as the executor decided it. */
+export type TaskOutcome =
+  | {
+      kind: 'succeeded';
+      taskId: string;
+      batchId: string;
+      videoUrl: string;
+      providerJobId: string | null;
+    }
+  | { kind: 'failed'; taskId: string; batchId: string; code: TaskErrorCode; message: string }
+  | {
+      kind: 'retry';
+      taskId: string;
+      batchId: string;
+      model: string;
+      code: TaskErrorCode;
+      message: string;
+      delayMs: number;
+    };
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Writes a set of task outcomes in ONE transaction: each final outcome with its refund (failed
+ * tasks get their price back as a `batch_refund` row, in the same transaction that marks them),
+ * each retry with its delayed job, and the settlement of every batch whose last task just ended.
+ *
+ * Exactly once: a task is only changed while it is still `queued`/`running` (a duplicate run of
+ * the same job finds it terminal and writes nothing), refunds are written only for rows this
+ * transaction changed, and the database refuses a second refund per task anyway.
+ */
+export async function recordOutcomes(
+  db: Database,
+  queue: Queue,
+  outcomes: TaskOutcome[],
+  logger: Logger,
+) {
+  if (outcomes.length === 0) return;
+  await db.$transaction(
+    async (tx) => {
+      const batchIds = [...new Set(outcomes.map((o) => o.batchId))];
+      await lockBatches(tx, batchIds);
+      const now = new Date();
+
+      const succeeded = outcomes.filter((o) => o.kind === 'succeeded');
+      if (succeeded.length > 0) {
+        await tx.$executeRaw`
+          UPDATE video_tasks AS t
+             SET status = 'succeeded', video_url = o.video_url, provider_job_id = o.provider_job_id,
+                 error_code = NULL, error_message = NULL, finished_at = ${now}, updated_at = ${now}
+            FROM jsonb_to_recordset(${JSON.stringify(
+              succeeded.map((o) => ({
+                id: o.taskId,
+                video_url: o.videoUrl,
+                provider_job_id: o.providerJobId,
+              })),
+            )}::jsonb) AS o(id uuid, video_url text, provider_job_id text)
+           WHERE t.id = o.id AND t.status IN ('queued', 'running')`;
+      }
+
+      const failed = outcomes.filter((o) => o.kind === 'failed');
+      if (failed.length > 0) await failTasks(tx, failed, now);
+
+      const retries = outcomes.filter((o) => o.kind === 'retry');
+      if (retries.length > 0) {
+        const requeued = await tx.$queryRaw<{ id: string }[]>`
+          UPDATE video_tasks AS t
+             SET status = 'queued', error_code = o.code, error_message = o.message, updated_at = ${now}
+            FROM jsonb_to_recordset(${JSON.stringify(
+              retries.map((o) => ({ id: o.taskId, code: o.code, message: o.message })),
+            )}::jsonb) AS o(id uuid, code text, message text)
+           WHERE t.id = o.id AND t.status IN ('queued', 'running')
+          RETURNING t.id`;
+        const ids = new Set(requeued.map((row) => row.id));
+        const due = retries.filter((o) => ids.has(o.taskId));
+        for (const retry of due) {
+          await queue.send(
+            jobs.taskRun.name,
+            { taskId: retry.taskId, batchId: retry.batchId },
+            {
+              ...taskGroup(retry.model),
+              startAfter: new Date(now.getTime() + retry.delayMs),
+              db: fromPrisma(tx),
+            },
+          );
+        }
+      }
+
+      for (const batchId of batchIds) await settleIfComplete(tx, batchId, logger);
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  );
+}
+
+/**
+ * Marks tasks failed (or canceled) and refunds each one that this statement changed, in the
+ * caller's transaction. Tasks first: the ledger's guard only accepts refunds of failed or
+ * canceled tasks.
+ */
+export async function failTasks(
+  tx: Tx,
+  failures: { taskId: string; code: TaskErrorCode; message: string }[],
+  now: Date,
+  status: 'failed' | 'canceled' = 'failed',
+) {
+  const changed = await tx.$queryRaw<
+    { id: string; batch_id: string; account_id: string; cost_credits: number }[]
+  >`
+    UPDATE video_tasks AS t
+       SET status = ${status}::task_status, error_code = o.code, error_message = o.message,
+           finished_at = ${now}, updated_at = ${now}
+      FROM jsonb_to_recordset(${JSON.stringify(
+        failures.map((f) => ({ id: f.taskId, code: f.code, message: f.message })),
+      )}::jsonb) AS o(id uuid, code text, message text)
+     WHERE t.id = o.id AND t.status IN ('queued', 'running')
+    RETURNING t.id, t.batch_id, t.account_id, t.cost_credits`;
+  await refundTasks(tx, changed);
+  return changed.length;
+}
+
+/** One `batch_refund` per task, each planned by `packages/billing`; one multi-row insert. */
+async function refundTasks(
+  tx: Tx,
+  tasks: { id: string; batch_id: string; account_id: string; cost_credits: number }[],
+) {
+  const rows = tasks.flatMap((task) => {
+    const plan = planTaskRefund({
+      status: 'failed',
+      costCredits: task.cost_credits,
+      refunded: false,
+    });
+    if (!plan.ok) return [];
+    return [
+      {
+        account_id: task.account_id,
+        ref_id: task.batch_id,
+        task_id: task.id,
+        credits_delta: plan.value.creditsDelta,
+      },
+    ];
+  });
+  if (rows.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO credit_ledger (account_id, ref_type, ref_id, task_id, credits_delta, balance_after, memo, actor)
+    SELECT r.account_id, 'batch_refund', r.ref_id, r.task_id, r.credits_delta, 0, 'Refund of a video that was not delivered', 'system:worker'
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS r(account_id uuid, ref_id uuid, task_id uuid, credits_delta integer)
+     ORDER BY r.task_id`;
+}

@@ -1,0 +1,170 @@
+import { checkAccountLedger, checkBatchLedger } from '@batchreel/billing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './helpers';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
+type Json = any;
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ worker: { latencyMs: 10, taskTimeoutMs: 300, retryBaseMs: 50 } });
+});
+afterAll(() => t?.close());
+
+async function api(method: 'GET' | 'POST', path: string, body?: unknown) {
+  const response = await fetch(`${t.baseUrl}${path}`, {
+    method,
+    headers: { 'x-api-key': 'demo-key', ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+async function submit(prompts: string[]) {
+  const response = await api('POST', '/api/enterprise/video-batch', {
+    items: prompts.map((prompt) => ({ prompt, model: 'sora-2' })),
+  });
+  expect(response.status).toBe(202);
+  return response.body.batch_id as string;
+}
+
+async function waitUntilSettled(batchId: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const batch = await api('GET', `/api/enterprise/video-batch/${batchId}`);
+    if (batch.body.settlement_status !== 'pending') return batch.body;
+    if (Date.now() > deadline)
+      throw new Error(`batch ${batchId} not settled: ${JSON.stringify(batch.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function ledgerOf(batchId: string) {
+  return t.db.creditLedger.findMany({ where: { refId: batchId }, orderBy: { id: 'asc' } });
+}
+
+/** Every SPEC §5 invariant over this batch and its account, through packages/billing. */
+async function expectBooksBalance(batchId: string) {
+  const batch = await t.db.batchJob.findUniqueOrThrow({ where: { id: batchId } });
+  const tasks = await t.db.videoTask.findMany({
+    where: { batchId },
+    select: { id: true, status: true, costCredits: true },
+  });
+  const rows = (await ledgerOf(batchId)).map((r) => ({ ...r, id: r.id.toString() }));
+  expect(checkBatchLedger(batch, tasks, rows)).toEqual([]);
+  const account = await t.db.account.findUniqueOrThrow({ where: { id: batch.accountId } });
+  const accountRows = (
+    await t.db.creditLedger.findMany({ where: { accountId: account.id }, orderBy: { id: 'asc' } })
+  ).map((r) => ({ ...r, id: r.id.toString() }));
+  expect(checkAccountLedger(account, accountRows)).toEqual([]);
+}
+
+const prompts = (count: number, prompt = 'A cat playing piano') =>
+  Array.from({ length: count }, (_, i) => `${prompt} #${i}`);
+
+describe('execution and settlement', () => {
+  it('settles the SPEC §5.7 seed scenario exactly: 20 videos, one timeout', async () => {
+    const before = await api('GET', '/api/enterprise/balance');
+    const items = prompts(20);
+    items[7] = 'A slow scene [sim:timeout]';
+    const batchId = await submit(items);
+    const batch = await waitUntilSettled(batchId);
+
+    expect(batch).toMatchObject({
+      status: 'partial',
+      success_count: 19,
+      failed_count: 1,
+      canceled_count: 0,
+      credits_spent: 190,
+      frozen_credits: 200,
+      refunded_credits: 10,
+      net_spent_credits: 190,
+      settlement_status: 'refunded',
+    });
+    expect((await ledgerOf(batchId)).map((row) => [row.refType, row.creditsDelta])).toEqual([
+      ['batch_upfront', -200],
+      ['batch_refund', 10],
+    ]);
+    const tasks = await api('GET', `/api/enterprise/video-batch/${batchId}/tasks?status=failed`);
+    expect(tasks.body.data).toHaveLength(1);
+    expect(tasks.body.data[0]).toMatchObject({
+      batch_index: 7,
+      status: 'failed',
+      error_code: 'timeout',
+      attempts: 3,
+    });
+    expect(tasks.body.data[0].error_message).toMatch(/did not finish within 0.3 s/);
+    const balance = await api('GET', '/api/enterprise/balance');
+    expect(balance.body.balance).toBe(before.body.balance - 190);
+    await expectBooksBalance(batchId);
+
+    // A succeeded task's video_url resolves to something a browser can show.
+    const done = await api(
+      'GET',
+      `/api/enterprise/video-batch/${batchId}/tasks?status=succeeded&limit=1`,
+    );
+    const video = await fetch(done.body.data[0].video_url);
+    expect(video.status).toBe(200);
+    expect(video.headers.get('content-type')).toMatch(/image\/svg\+xml/);
+    expect(await video.text()).toContain('A cat playing piano #0');
+  });
+
+  it('charges everything and refunds nothing when every video succeeds', async () => {
+    const batchId = await submit(prompts(5));
+    expect(await waitUntilSettled(batchId)).toMatchObject({
+      status: 'completed',
+      settlement_status: 'settled',
+      success_count: 5,
+      credits_spent: 50,
+      refunded_credits: 0,
+    });
+    expect((await ledgerOf(batchId)).map((row) => row.refType)).toEqual(['batch_upfront']);
+    await expectBooksBalance(batchId);
+  });
+
+  it('refunds everything when every video fails, without retrying permanent refusals', async () => {
+    const batchId = await submit(prompts(4, 'Forbidden [sim:content_policy]'));
+    expect(await waitUntilSettled(batchId)).toMatchObject({
+      status: 'failed',
+      settlement_status: 'refunded',
+      failed_count: 4,
+      credits_spent: 0,
+      refunded_credits: 40,
+      net_spent_credits: 0,
+    });
+    const tasks = await api('GET', `/api/enterprise/video-batch/${batchId}/tasks`);
+    expect(tasks.body.data.map((task: Json) => [task.error_code, task.attempts])).toEqual(
+      Array.from({ length: 4 }, () => ['content_policy', 1]),
+    );
+    expect((await ledgerOf(batchId)).reduce((sum, row) => sum + row.creditsDelta, 0)).toBe(0);
+    await expectBooksBalance(batchId);
+  });
+
+  it('retries transient failures: [sim:flaky] succeeds on its second attempt and is charged', async () => {
+    const batchId = await submit(['Wobbly connection [sim:flaky]', 'Steady shot']);
+    expect(await waitUntilSettled(batchId)).toMatchObject({
+      status: 'completed',
+      credits_spent: 20,
+    });
+    const tasks = await api('GET', `/api/enterprise/video-batch/${batchId}/tasks`);
+    expect(
+      tasks.body.data.map((task: Json) => [task.status, task.attempts, task.error_code]),
+    ).toEqual([
+      ['succeeded', 2, null],
+      ['succeeded', 1, null],
+    ]);
+    expect((await ledgerOf(batchId)).map((row) => row.refType)).toEqual(['batch_upfront']);
+  });
+
+  it('gives up on a provider that keeps failing after the allowed attempts, and refunds', async () => {
+    const batchId = await submit(['Broken upstream [sim:provider_error]']);
+    expect(await waitUntilSettled(batchId)).toMatchObject({
+      status: 'failed',
+      refunded_credits: 10,
+    });
+    const tasks = await api('GET', `/api/enterprise/video-batch/${batchId}/tasks`);
+    expect(tasks.body.data[0]).toMatchObject({ error_code: 'provider_error', attempts: 3 });
+    expect(tasks.body.data[0].error_message).toMatch(/502.*after 3 attempts/);
+    await expectBooksBalance(batchId);
+  });
+});
