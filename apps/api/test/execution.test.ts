@@ -168,3 +168,102 @@ describe('execution and settlement', () => {
     await expectBooksBalance(batchId);
   });
 });
+
+describe('cancel', () => {
+  it('cancels a running batch: waiting tasks are refunded, running ones finish, the batch settles', async () => {
+    const slow = await startTestApp({ worker: { latencyMs: 250, taskBatchSize: 4 } });
+    try {
+      const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+        const response = await fetch(`${slow.baseUrl}${path}`, {
+          method,
+          headers: {
+            'x-api-key': 'demo-key',
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        return { status: response.status, body: (await response.json()) as Json };
+      };
+      const admitted = await call('POST', '/api/enterprise/video-batch', {
+        items: prompts(40).map((prompt) => ({ prompt, model: 'sora-2' })),
+      });
+      const batchId: string = admitted.body.batch_id;
+      // Wait until the batch is visibly under way, then cancel.
+      for (let i = 0; i < 100; i++) {
+        const batch = await call('GET', `/api/enterprise/video-batch/${batchId}`);
+        if (batch.body.success_count > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const canceled = await call('POST', `/api/enterprise/video-batch/${batchId}/cancel`);
+      expect(canceled.status).toBe(200);
+      expect(canceled.body.canceled_count).toBeGreaterThan(0);
+
+      let batch: Json;
+      for (let i = 0; i < 200; i++) {
+        batch = (await call('GET', `/api/enterprise/video-batch/${batchId}`)).body;
+        if (batch.settlement_status !== 'pending') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(batch.status).toBe('canceled');
+      expect(batch.settlement_status).toBe('refunded');
+      expect(batch.success_count + batch.failed_count + batch.canceled_count).toBe(40);
+      expect(batch.success_count).toBeGreaterThan(0);
+      expect(batch.refunded_credits).toBe(10 * (batch.failed_count + batch.canceled_count));
+      expect(batch.credits_spent).toBe(10 * batch.success_count);
+      const rows = await slow.db.creditLedger.findMany({ where: { refId: batchId } });
+      expect(rows.filter((r) => r.refType === 'batch_refund')).toHaveLength(
+        batch.canceled_count + batch.failed_count,
+      );
+      const canceledTasks = await slow.db.videoTask.findMany({
+        where: { batchId, status: 'canceled' },
+      });
+      expect(canceledTasks.every((task) => task.errorCode === 'canceled')).toBe(true);
+
+      // A settled batch cannot be canceled again.
+      const again = await call('POST', `/api/enterprise/video-batch/${batchId}/cancel`);
+      expect(again.status).toBe(409);
+      expect(again.body.error.code).toBe('not_cancellable');
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('cancels a queued batch before it starts: nothing was charged, nothing is refunded', async () => {
+    const idle = await startTestApp(); // no worker: the batch stays queued
+    try {
+      const headers = { 'x-api-key': 'demo-key', 'content-type': 'application/json' };
+      const admitted = await fetch(`${idle.baseUrl}/api/enterprise/video-batch`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ items: prompts(3).map((prompt) => ({ prompt, model: 'sora-2' })) }),
+      }).then((r) => r.json() as Promise<Json>);
+      const response = await fetch(
+        `${idle.baseUrl}/api/enterprise/video-batch/${admitted.batch_id}/cancel`,
+        {
+          method: 'POST',
+          headers: { 'x-api-key': 'demo-key' },
+        },
+      );
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        status: 'canceled',
+        settlement_status: 'settled',
+        canceled_count: 3,
+        frozen_credits: 0,
+        refunded_credits: 0,
+        net_spent_credits: 0,
+      });
+      expect(await idle.db.creditLedger.count({ where: { refId: admitted.batch_id } })).toBe(0);
+      const balance = await fetch(`${idle.baseUrl}/api/enterprise/balance`, { headers }).then(
+        (r) => r.json() as Promise<Json>,
+      );
+      expect(balance).toMatchObject({
+        balance: 5000,
+        reserved_credits: 0,
+        available_credits: 5000,
+      });
+    } finally {
+      await idle.close();
+    }
+  });
+});
