@@ -39,6 +39,26 @@ export const envSchema = z.object({
   WORKER_POLL_SECONDS: z.coerce.number().min(0.1).max(60).default(0.5),
   /** The address clients reach this service at (links in responses, e.g. simulated videos). */
   PUBLIC_BASE_URL: z.url().optional(),
+  /** An OpenAI-style videos API (create, poll, fetch content); registered as provider `openai`. */
+  OPENAI_VIDEOS_BASE_URL: z.url().optional(),
+  OPENAI_VIDEOS_API_KEY: z.string().min(1).optional(),
+  OPENAI_VIDEOS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(1_500_000).default(600_000),
+  OPENAI_VIDEOS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(5000),
+  /** JSON object: catalogue model id → the provider's model id, e.g. {"sora-2":"sora-2-pro"}. */
+  OPENAI_VIDEOS_MODEL_MAP: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string(), z.string()).parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a JSON object of model id → provider model id',
+        });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** Requests per minute per API key on the public REST API. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -38,6 +38,21 @@ describe('configuration', () => {
     expect(attempt).toThrow(/SEED_DEMO: must be true or false/);
   });
 
+  it('parses the HTTP videos provider settings, refusing a model map that is not a JSON object', () => {
+    const env = loadEnv({
+      OPENAI_VIDEOS_BASE_URL: 'https://videos.example/v1',
+      OPENAI_VIDEOS_API_KEY: 'sk-test',
+      OPENAI_VIDEOS_MODEL_MAP: '{"sora-2":"sora-2-pro"}',
+    });
+    expect(env).toMatchObject({
+      OPENAI_VIDEOS_MODEL_MAP: { 'sora-2': 'sora-2-pro' },
+      OPENAI_VIDEOS_TIMEOUT_MS: 600_000,
+    });
+    expect(() => loadEnv({ OPENAI_VIDEOS_MODEL_MAP: '[1,2]' })).toThrow(
+      /OPENAI_VIDEOS_MODEL_MAP: must be a JSON object/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadEnv({ DATABASE_URL: '', PORT: '' }).PORT).toBe(3000);
   });

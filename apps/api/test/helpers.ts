@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { seedDemoData } from '../src/demo/seed';
 import { createLogger } from '../src/platform/logger';
 import { type Queue, startQueue } from '../src/platform/queue';
+import type { HttpVideosOptions } from '../src/providers/http-videos';
 import { createProviderRegistry } from '../src/providers/registry';
 import { buildServer, type ServerConfig } from '../src/server';
 import { startWorker } from '../src/worker';
@@ -23,6 +24,7 @@ export interface TestApp {
  * pg-boss, listening on a free port.
  */
 export interface TestWorkerOptions {
+  httpVideos?: HttpVideosOptions;
   latencyMs?: number;
   taskTimeoutMs?: number;
   maxAttempts?: number;
@@ -61,6 +63,7 @@ export async function startTestApp(
           taskTimeoutMs: w.taskTimeoutMs ?? 300,
           publicBaseUrl: baseUrl,
         },
+        httpVideos: w.httpVideos,
       }),
       retry: { maxAttempts: w.maxAttempts ?? 3, baseDelayMs: w.retryBaseMs ?? 50 },
       taskBatchSize: w.taskBatchSize ?? 25,
