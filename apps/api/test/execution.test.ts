@@ -228,6 +228,46 @@ describe('cancel', () => {
     }
   });
 
+  it('does not retry a task whose batch was canceled while its attempt ran', async () => {
+    const slow = await startTestApp({ worker: { latencyMs: 400 } });
+    try {
+      const headers = { 'x-api-key': 'demo-key', 'content-type': 'application/json' };
+      const admitted = await fetch(`${slow.baseUrl}/api/enterprise/video-batch`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ items: [{ prompt: 'Shaky [sim:flaky]', model: 'sora-2' }] }),
+      }).then((r) => r.json() as Promise<Json>);
+      const batchId: string = admitted.batch_id;
+      for (let i = 0; i < 100; i++) {
+        if ((await slow.db.videoTask.count({ where: { batchId, status: 'running' } })) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const canceled = await fetch(`${slow.baseUrl}/api/enterprise/video-batch/${batchId}/cancel`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'demo-key' },
+      });
+      expect(canceled.status).toBe(200);
+      // The running attempt is left to finish: nothing was canceled by the request itself.
+      expect(((await canceled.json()) as Json).canceled_count).toBe(0);
+
+      let batch = await slow.db.batchJob.findUniqueOrThrow({ where: { id: batchId } });
+      for (let i = 0; i < 100 && batch.settlementStatus === 'pending'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        batch = await slow.db.batchJob.findUniqueOrThrow({ where: { id: batchId } });
+      }
+      expect(batch).toMatchObject({
+        status: 'canceled',
+        canceledCount: 1,
+        refundedCredits: 10,
+        creditsSpent: 0,
+      });
+      const task = await slow.db.videoTask.findFirstOrThrow({ where: { batchId } });
+      expect(task).toMatchObject({ status: 'canceled', attempts: 1, errorCode: 'canceled' });
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('cancels a queued batch before it starts: nothing was charged, nothing is refunded', async () => {
     const idle = await startTestApp(); // no worker: the batch stays queued
     try {

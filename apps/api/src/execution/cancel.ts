@@ -42,6 +42,7 @@ export async function cancelBatch(
         waiting.map((task) => ({ taskId: task.id, code: 'canceled' as const, message })),
         now,
         'canceled',
+        ['queued'],
       );
     } else {
       // Nothing was frozen yet, so nothing is refunded: the reservation simply ends.

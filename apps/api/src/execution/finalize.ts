@@ -70,7 +70,29 @@ export async function recordOutcomes(
       const failed = outcomes.filter((o) => o.kind === 'failed');
       if (failed.length > 0) await failTasks(tx, failed, now);
 
-      const retries = outcomes.filter((o) => o.kind === 'retry');
+      // A task whose batch was canceled while it ran is not tried again: it ends canceled.
+      const canceledBatches = new Set(
+        (
+          await tx.batchJob.findMany({
+            where: { id: { in: batchIds }, cancelRequested: true },
+            select: { id: true },
+          })
+        ).map((b) => b.id),
+      );
+      const isRetry = (o: TaskOutcome): o is Extract<TaskOutcome, { kind: 'retry' }> =>
+        o.kind === 'retry';
+      const stopped = outcomes.filter(isRetry).filter((o) => canceledBatches.has(o.batchId));
+      if (stopped.length > 0) {
+        const message = 'Canceled at the customer’s request after a failed attempt.';
+        await failTasks(
+          tx,
+          stopped.map((o) => ({ taskId: o.taskId, code: 'canceled' as const, message })),
+          now,
+          'canceled',
+        );
+      }
+
+      const retries = outcomes.filter(isRetry).filter((o) => !canceledBatches.has(o.batchId));
       if (retries.length > 0) {
         const requeued = await tx.$queryRaw<{ id: string }[]>`
           UPDATE video_tasks AS t
@@ -111,6 +133,8 @@ export async function failTasks(
   failures: { taskId: string; code: TaskErrorCode; message: string }[],
   now: Date,
   status: 'failed' | 'canceled' = 'failed',
+  /** Which current states may change: cancel touches only tasks that have not started. */
+  from: readonly ('queued' | 'running')[] = ['queued', 'running'],
 ) {
   const changed = await tx.$queryRaw<
     { id: string; batch_id: string; account_id: string; cost_credits: number }[]
@@ -121,7 +145,7 @@ export async function failTasks(
       FROM jsonb_to_recordset(${JSON.stringify(
         failures.map((f) => ({ id: f.taskId, code: f.code, message: f.message })),
       )}::jsonb) AS o(id uuid, code text, message text)
-     WHERE t.id = o.id AND t.status IN ('queued', 'running')
+     WHERE t.id = o.id AND t.status::text = ANY(${from as string[]})
     RETURNING t.id, t.batch_id, t.account_id, t.cost_credits`;
   await refundTasks(tx, changed);
   return changed.length;
