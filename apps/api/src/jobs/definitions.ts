@@ -24,7 +24,8 @@ export const jobs = {
   batchStart: defineJob({
     name: 'batch-start',
     payload: z.object({ batchId: z.uuid() }),
-    queue: { retryLimit: 10, retryDelay: 5, retryBackoff: true },
+    // Heartbeats: a worker killed mid-freeze hands the job on within seconds, not at expiry.
+    queue: { retryLimit: 10, retryDelay: 5, retryBackoff: true, heartbeatSeconds: 10 },
   }),
   /**
    * One video task. Grouped by model so that pg-boss's `groupConcurrency` caps how many tasks of a
