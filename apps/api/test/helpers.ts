@@ -24,6 +24,8 @@ export interface TestApp {
  * pg-boss, listening on a free port.
  */
 export interface TestWorkerOptions {
+  /** Runs after seeding, before the worker reads the catalogue (e.g. to set a model's limit). */
+  beforeStart?: (db: Database) => Promise<void>;
   httpVideos?: HttpVideosOptions;
   latencyMs?: number;
   taskTimeoutMs?: number;
@@ -53,6 +55,7 @@ export async function startTestApp(
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   if (options.worker) {
     const w = options.worker === true ? {} : options.worker;
+    await w.beforeStart?.(db);
     await startWorker({
       db,
       queue,
