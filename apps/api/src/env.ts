@@ -33,10 +33,10 @@ export const envSchema = z.object({
   /** First retry delay of a task; doubles per attempt. */
   TASK_RETRY_BASE_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   /** Task jobs one worker fetches per poll, and the number of fetch loops per worker process. */
-  WORKER_TASK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  WORKER_TASK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(250),
   WORKER_TASK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  /** Seconds between polls of an empty queue. */
-  WORKER_POLL_SECONDS: z.coerce.number().min(0.1).max(60).default(0.5),
+  /** Seconds a worker waits between fetches (pg-boss's polling interval; 0.5 is its minimum). */
+  WORKER_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(0.5),
   /** The address clients reach this service at (links in responses, e.g. simulated videos). */
   PUBLIC_BASE_URL: z.url().optional(),
   /** An OpenAI-style videos API (create, poll, fetch content); registered as provider `openai`. */

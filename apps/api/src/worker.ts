@@ -16,7 +16,7 @@ export interface WorkerOptions {
   /** Task jobs fetched per poll, and how many such fetch loops run in this process. */
   taskBatchSize: number;
   taskConcurrency: number;
-  /** Seconds between polls when a queue is empty. */
+  /** Seconds between fetches (pg-boss waits this long after every fetch, full or empty). */
   pollingIntervalSeconds: number;
 }
 
