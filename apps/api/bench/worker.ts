@@ -37,13 +37,11 @@
 // DATABASE_URL, when set, names a PostgreSQL server (15+) whose role may CREATE DATABASE: the
 // bench creates a fresh database there, migrates it, and drops it at the end. Otherwise it starts
 // an embedded cluster in a temporary directory and removes it at the end.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPrismaClient, type Database, migrate, startEmbeddedPostgres } from '@batchreel/db';
+import { createPrismaClient, type Database, migrate } from '@batchreel/db';
 import pg from 'pg';
 import type { Job, WorkOptions } from 'pg-boss';
 import { z } from 'zod';
@@ -60,6 +58,7 @@ import { type Queue, startQueue } from '../src/platform/queue';
 import { createProviderRegistry } from '../src/providers/registry';
 import { buildServer } from '../src/server';
 import { startWorker } from '../src/worker';
+import { openBenchDatabase } from './support/database';
 
 // ---------------------------------------------------------------------------------------------
 // Plan
@@ -169,56 +168,6 @@ function batchBody(items: number, model: string, failing: boolean): string {
     items: Array.from({ length: items }, (_, i) => ({ prompt: prompt(i, failing), model })),
     metadata: { source: 'bench-worker' },
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Database: embedded (temporary cluster) or a fresh database on DATABASE_URL
-
-interface BenchDatabase {
-  connectionString: string;
-  description: string;
-  close(): Promise<void>;
-}
-
-async function openDatabase(): Promise<BenchDatabase> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (serverUrl) {
-    const name = `batchreel_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
-    const admin = async (sql: string) => {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    };
-    await admin(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    return {
-      connectionString: url.toString(),
-      description: `DATABASE_URL server, fresh database ${name}`,
-      close: () => admin(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
-    };
-  }
-  const dataDir = await mkdtemp(join(tmpdir(), 'batchreel-bench-pg-'));
-  // As root, PostgreSQL runs as the `postgres` OS user, which must be able to enter the directory.
-  await chmod(dataDir, 0o755);
-  try {
-    const server = await startEmbeddedPostgres({ dataDir, ephemeral: !DURABLE });
-    return {
-      connectionString: server.connectionString,
-      description: `embedded PostgreSQL in ${dataDir} (${DURABLE ? 'durable' : 'fsync off'})`,
-      close: async () => {
-        await server.stop();
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
-  } catch (error) {
-    await rm(dataDir, { recursive: true, force: true });
-    throw error;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -842,7 +791,7 @@ async function main() {
   process.once('SIGTERM', onInterrupt);
 
   try {
-    const database = await openDatabase();
+    const database = await openBenchDatabase({ durable: DURABLE });
     cleanups.push(() => database.close());
     await migrate(database.connectionString);
 
