@@ -32,6 +32,8 @@ export interface TestWorkerOptions {
   maxAttempts?: number;
   retryBaseMs?: number;
   taskBatchSize?: number;
+  /** Fetch loops of the worker (default 2). */
+  taskConcurrency?: number;
 }
 
 export async function startTestApp(
@@ -70,7 +72,7 @@ export async function startTestApp(
       }),
       retry: { maxAttempts: w.maxAttempts ?? 3, baseDelayMs: w.retryBaseMs ?? 50 },
       taskBatchSize: w.taskBatchSize ?? 25,
-      taskConcurrency: 2,
+      taskConcurrency: w.taskConcurrency ?? 2,
       pollingIntervalSeconds: 0.5,
     });
   }
