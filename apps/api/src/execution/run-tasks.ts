@@ -1,5 +1,6 @@
 import type { Database } from '@batchreel/db';
-import type { Job } from 'pg-boss';
+import { fromPrisma, type Job } from 'pg-boss';
+import { jobs, taskGroup } from '../jobs/definitions';
 import type { Logger } from '../platform/logger';
 import type { Queue } from '../platform/queue';
 import type { ProviderRegistry } from '../providers/registry';
@@ -33,26 +34,7 @@ export async function runTaskJobs(
   jobList: Job<{ taskId: string; batchId: string }>[],
 ) {
   const ids = [...new Set(jobList.map((job) => job.data.taskId))];
-  const started = await deps.db.$queryRaw<
-    {
-      id: string;
-      batch_id: string;
-      prompt: string;
-      model: string;
-      parameters: { seconds: number; size: string };
-      attempts: number;
-      provider: string | null;
-      provider_model: string | null;
-    }[]
-  >`
-    UPDATE video_tasks AS t
-       SET status = 'running', attempts = t.attempts + 1,
-           started_at = COALESCE(t.started_at, now()), updated_at = now()
-      FROM batch_jobs AS b, models AS m
-     WHERE t.id = ANY(${ids}::uuid[]) AND t.status IN ('queued', 'running')
-       AND b.id = t.batch_id AND b.status = 'processing' AND m.id = t.model
-    RETURNING t.id, t.batch_id, t.prompt, t.model, t.parameters, t.attempts, m.provider, m.provider_model`;
-
+  const started = await startTasks(deps, ids);
   const outcomes = await Promise.all(
     started.map(async (task): Promise<TaskOutcome> => {
       const provider = deps.providers.get(task.provider ?? '');
@@ -105,6 +87,84 @@ export async function runTaskJobs(
   const counts = { succeeded: 0, failed: 0, retry: 0 };
   for (const outcome of outcomes) counts[outcome.kind]++;
   deps.logger.debug({ jobs: jobList.length, ...counts }, 'task jobs done');
+}
+
+type StartedTask = {
+  id: string;
+  batch_id: string;
+  prompt: string;
+  model: string;
+  parameters: { seconds: number; size: string };
+  attempts: number;
+  provider: string | null;
+  provider_model: string | null;
+};
+
+/** How long a task that found its model at its limit waits before its job comes back. */
+const SLOT_RETRY_MS = 1000;
+
+/**
+ * Moves tasks to `running`, never more per model than `models.max_concurrency` across every worker:
+ * one transaction per fetch takes a per-model advisory lock, counts the model's running tasks and
+ * starts only what fits. (pg-boss's group limit already trims each fetch, but concurrent fetchers
+ * can overshoot it.) Tasks that do not fit stay `queued` and get a new job a second later, sent in
+ * the same transaction so none is lost. Tasks of this fetch already `running` (a crashed worker's,
+ * run again) keep their slot.
+ */
+async function startTasks(deps: TaskRunnerDeps, ids: string[]): Promise<StartedTask[]> {
+  return deps.db.$transaction(async (tx) => {
+    const candidates = await tx.$queryRaw<
+      { id: string; batch_id: string; model: string; limit: number; running: boolean }[]
+    >`
+      SELECT t.id, t.batch_id, t.model, m.max_concurrency AS limit, t.status = 'running' AS running
+        FROM video_tasks t
+        JOIN batch_jobs b ON b.id = t.batch_id AND b.status = 'processing'
+        JOIN models m ON m.id = t.model
+       WHERE t.id = ANY(${ids}::uuid[]) AND t.status IN ('queued', 'running')
+       ORDER BY t.model, t.batch_index`;
+    const models = [...new Set(candidates.map((c) => c.model))].sort();
+    for (const model of models) {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('batchreel:model-slots'), hashtext(${model}))`;
+    }
+    const busy = await tx.$queryRaw<{ model: string; running: number }[]>`
+      SELECT model, count(*)::int AS running FROM video_tasks
+       WHERE status = 'running' AND model = ANY(${models}) AND NOT (id = ANY(${ids}::uuid[]))
+       GROUP BY model`;
+    const free = new Map(models.map((m) => [m, 0]));
+    for (const c of candidates) free.set(c.model, c.limit);
+    for (const b of busy) free.set(b.model, (free.get(b.model) ?? 0) - b.running);
+
+    const chosen: string[] = [];
+    const deferred: typeof candidates = [];
+    for (const c of candidates) {
+      const slots = free.get(c.model) ?? 0;
+      if (c.running || slots > 0) {
+        chosen.push(c.id);
+        free.set(c.model, slots - 1);
+      } else {
+        deferred.push(c);
+      }
+    }
+    for (const task of deferred) {
+      await deps.queue.send(
+        jobs.taskRun.name,
+        { taskId: task.id, batchId: task.batch_id },
+        {
+          ...taskGroup(task.model),
+          startAfter: new Date(Date.now() + SLOT_RETRY_MS),
+          db: fromPrisma(tx),
+        },
+      );
+    }
+    if (chosen.length === 0) return [];
+    return tx.$queryRaw<StartedTask[]>`
+      UPDATE video_tasks AS t
+         SET status = 'running', attempts = t.attempts + 1,
+             started_at = COALESCE(t.started_at, now()), updated_at = now()
+        FROM models AS m
+       WHERE t.id = ANY(${chosen}::uuid[]) AND t.status IN ('queued', 'running') AND m.id = t.model
+      RETURNING t.id, t.batch_id, t.prompt, t.model, t.parameters, t.attempts, m.provider, m.provider_model`;
+  });
 }
 
 /** Any error of an attempt, as a classified provider error. */
