@@ -213,7 +213,9 @@ async function measurePhases(
   const parsed = await time(PHASE.zod, () => CreateBatchRequestSchema.safeParse(raw));
   if (!parsed.success) throw new Error('bench body does not validate');
   const body: CreateBatchRequest = parsed.data;
-  const price = await time(PHASE.price, () => priceBatch(db, body, { allowHttpWebhooks: false }));
+  const price = await time(PHASE.price, () =>
+    priceBatch(db, body, { allowPrivateNetworks: false }),
+  );
   if (!price.ok) throw new Error('bench body does not price');
   await time(PHASE.fingerprint, () => fingerprint(raw));
   const requestId = newRequestId();
@@ -224,7 +226,7 @@ async function measurePhases(
       requestId,
       body,
       rawBody: raw,
-      allowHttpWebhooks: false,
+      allowPrivateNetworks: false,
     }),
   );
   if (!admitted.ok) throw new Error(`in-process admission refused: ${admitted.error.code}`);

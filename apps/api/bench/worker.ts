@@ -261,6 +261,14 @@ async function startSystem(
       taskBatchSize: settings.batchSize,
       taskConcurrency: settings.concurrency,
       pollingIntervalSeconds: settings.pollingSeconds,
+      webhooks: {
+        policy: {
+          timeoutMs: envDefaults.WEBHOOK_TIMEOUT_MS,
+          retryScheduleMs: envDefaults.WEBHOOK_RETRY_SCHEDULE,
+        },
+        outbound: { allowPrivateNetworks: false },
+        concurrency: envDefaults.WEBHOOK_CONCURRENCY,
+      },
     });
     // The same policy as task-run, on its own queue, for the bare pg-boss comparison.
     await queue.createQueue(BARE_QUEUE, jobs.taskRun.queue);
@@ -529,7 +537,7 @@ async function measurePhases(
         requestId: `bench-${randomUUID()}`,
         body,
         rawBody: raw,
-        allowHttpWebhooks: false,
+        allowPrivateNetworks: false,
       });
       if (!admitted.ok) throw new Error(`phase admission refused: ${admitted.error.code}`);
       const { batch_id: batchId } = AdmittedBody.parse(admitted.value.body);
@@ -568,7 +576,7 @@ async function measurePhases(
         t = performance.now();
         const outcome = await db.$transaction(async (tx) => {
           await lockBatches(tx, [batchId]);
-          return settleIfComplete(tx, batchId, logger);
+          return settleIfComplete(tx, queue, batchId, logger);
         });
         if (outcome === 'not_finished') {
           samples.settle.push(performance.now() - t);

@@ -8,6 +8,23 @@ const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** `5s,5m,2h` → milliseconds; null for anything else. */
+export function parseRetrySchedule(text: string): number[] | null {
+  const parts = text.split(',').map((part) => part.trim());
+  if (parts.length > 20) return null;
+  const delays: number[] = [];
+  for (const part of parts) {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(part);
+    if (!match) return null;
+    const ms = Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS];
+    if (!Number.isFinite(ms) || ms > 7 * 24 * 3_600_000) return null;
+    delays.push(Math.round(ms));
+  }
+  return delays;
+}
+
 /**
  * Configuration of the API and worker processes, validated once at start-up. Names are fixed by
  * SPEC §2; nothing else in the app reads `process.env`.
@@ -25,6 +42,28 @@ export const envSchema = z.object({
     .optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),
+  /** Whole-attempt budget of one webhook delivery (connect, send, answer). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * Delays before each retry of a failed delivery, e.g. `5s,5m,30m,2h,5h,10h,10h` (the default:
+   * 8 attempts over 27.6 hours). Each delay gets ±20 % jitter.
+   */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .transform((text, ctx) => {
+      const delays = parseRetrySchedule(text);
+      if (!delays) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be comma-separated durations such as 5s,5m,2h (ms, s, m, h; at most 20)',
+        });
+        return z.NEVER;
+      }
+      return delays;
+    })
+    .default(parseRetrySchedule('5s,5m,30m,2h,5h,10h,10h') ?? []),
+  /** Webhook deliveries one worker process attempts at once. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(400),
   /** Per-attempt timeout of the simulator; `[sim:timeout]` exceeds it. */
   SIMULATOR_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(2000),

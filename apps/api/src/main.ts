@@ -101,6 +101,11 @@ async function main() {
       taskBatchSize: env.WORKER_TASK_BATCH_SIZE,
       taskConcurrency: env.WORKER_TASK_CONCURRENCY,
       pollingIntervalSeconds: env.WORKER_POLL_SECONDS,
+      webhooks: {
+        policy: { timeoutMs: env.WEBHOOK_TIMEOUT_MS, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE },
+        outbound: { allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS },
+        concurrency: env.WEBHOOK_CONCURRENCY,
+      },
     });
   }
 
@@ -113,7 +118,7 @@ async function main() {
           logger,
           config: {
             // Local development and tests deliver webhooks to http://localhost; production is https-only.
-            allowHttpWebhooks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+            allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
             rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
           },
         });

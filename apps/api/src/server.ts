@@ -15,7 +15,7 @@ import { registerSimulatorRoutes } from './providers/routes';
 
 export interface ServerConfig {
   /** Allow http:// webhook URLs (local development and tests); https only otherwise. */
-  allowHttpWebhooks: boolean;
+  allowPrivateNetworks: boolean;
   /** Requests per minute per API key on the public API. */
   rateLimitPerMinute: number;
 }
@@ -28,7 +28,7 @@ export interface ServerDeps {
 }
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
-  allowHttpWebhooks: false,
+  allowPrivateNetworks: false,
   rateLimitPerMinute: 600,
 };
 
@@ -65,7 +65,7 @@ export async function buildServer(deps: ServerDeps) {
     prefix: ENTERPRISE_PREFIX,
     db: deps.db,
     queue: deps.queue,
-    config: { allowHttpWebhooks: config.allowHttpWebhooks },
+    config: { allowPrivateNetworks: config.allowPrivateNetworks },
     rateLimitPerMinute: config.rateLimitPerMinute,
   });
   await app.register(apiReference);

@@ -4,8 +4,10 @@ import { repairStuckWork } from './execution/repair';
 import { type RetryPolicy, runTaskJobs } from './execution/run-tasks';
 import { jobs } from './jobs/definitions';
 import type { Logger } from './platform/logger';
+import { createOutboundClient, type OutboundPolicy } from './platform/outbound';
 import type { Queue } from './platform/queue';
 import type { ProviderRegistry } from './providers/registry';
+import { attemptDelivery, type DeliveryJob, type DeliveryPolicy } from './webhooks/delivery';
 
 export interface WorkerOptions {
   db: Database;
@@ -18,11 +20,18 @@ export interface WorkerOptions {
   taskConcurrency: number;
   /** Seconds between fetches (pg-boss waits this long after every fetch, full or empty). */
   pollingIntervalSeconds: number;
+  webhooks: {
+    policy: DeliveryPolicy;
+    /** Outbound HTTP (the SSRF guard and its `WEBHOOK_ALLOW_PRIVATE_NETWORKS` setting). */
+    outbound: OutboundPolicy;
+    /** Deliveries this process attempts at once. */
+    concurrency: number;
+  };
 }
 
 /**
- * The worker (SPEC §5, §6): pg-boss handlers for freezing batches, running tasks and repairing
- * stuck work. Any number of worker processes can run against one database; every handler is
+ * The worker (SPEC §5, §6): pg-boss handlers for freezing batches, running tasks, delivering
+ * webhooks and repairing stuck work. Any number of worker processes can run against one database; every handler is
  * idempotent because pg-boss delivers at least once.
  */
 export async function startWorker(options: WorkerOptions) {
@@ -53,6 +62,21 @@ export async function startWorker(options: WorkerOptions) {
         { db, queue, providers: options.providers, retry: options.retry, logger: log },
         jobList,
       ),
+  );
+  // Webhooks on their own queue and loops: a slow or dead receiver occupies one delivery loop
+  // for at most one timeout and never a task slot; attempts are scheduled jobs, not sleeps.
+  const outbound = createOutboundClient(options.webhooks.outbound);
+  const delivery = { db, queue, outbound, policy: options.webhooks.policy, logger: log };
+  await queue.work<DeliveryJob>(
+    jobs.webhookDeliver.name,
+    {
+      batchSize: 1,
+      localConcurrency: options.webhooks.concurrency,
+      pollingIntervalSeconds: options.pollingIntervalSeconds,
+    },
+    async ([job]) => {
+      if (job) await attemptDelivery(delivery, jobs.webhookDeliver.payload.parse(job.data));
+    },
   );
   await queue.work(jobs.batchRepair.name, { batchSize: 1 }, async () => {
     await repairStuckWork(db, queue, log);

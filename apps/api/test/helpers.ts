@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@batchreel/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { seedDemoData } from '../src/demo/seed';
 import { createLogger } from '../src/platform/logger';
+import type { OutboundPolicy } from '../src/platform/outbound';
 import { type Queue, startQueue } from '../src/platform/queue';
 import type { HttpVideosOptions } from '../src/providers/http-videos';
 import { createProviderRegistry } from '../src/providers/registry';
@@ -34,6 +35,13 @@ export interface TestWorkerOptions {
   taskBatchSize?: number;
   /** Fetch loops of the worker (default 2). */
   taskConcurrency?: number;
+  /** Webhook delivery (defaults: private networks allowed, 2 s timeout, retries 100 ms, 200 ms). */
+  webhooks?: {
+    timeoutMs?: number;
+    retryScheduleMs?: number[];
+    outbound?: OutboundPolicy;
+    concurrency?: number;
+  };
 }
 
 export async function startTestApp(
@@ -52,7 +60,7 @@ export async function startTestApp(
     db,
     queue,
     logger,
-    config: { allowHttpWebhooks: true, rateLimitPerMinute: 100_000, ...options.config },
+    config: { allowPrivateNetworks: true, rateLimitPerMinute: 100_000, ...options.config },
   });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   if (options.worker) {
@@ -74,6 +82,14 @@ export async function startTestApp(
       taskBatchSize: w.taskBatchSize ?? 25,
       taskConcurrency: w.taskConcurrency ?? 2,
       pollingIntervalSeconds: 0.5,
+      webhooks: {
+        policy: {
+          timeoutMs: w.webhooks?.timeoutMs ?? 2000,
+          retryScheduleMs: w.webhooks?.retryScheduleMs ?? [100, 200],
+        },
+        outbound: w.webhooks?.outbound ?? { allowPrivateNetworks: true },
+        concurrency: w.webhooks?.concurrency ?? 4,
+      },
     });
   }
   return {

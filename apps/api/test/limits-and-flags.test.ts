@@ -88,7 +88,7 @@ describe('settlement', () => {
     });
     const outcome = await t.db.$transaction(async (tx) => {
       await lockBatches(tx, [batch.id]);
-      return settleIfComplete(tx, batch.id, spy);
+      return settleIfComplete(tx, t.queue, batch.id, spy);
     });
     expect(outcome).toBe('flagged');
     const flagged = await t.db.batchJob.findUniqueOrThrow({ where: { id: batch.id } });

@@ -13,6 +13,7 @@ import { fromPrisma } from 'pg-boss';
 import stringify from 'safe-stable-stringify';
 import type { ErrorDetail } from '../http/errors';
 import { enqueue, jobs } from '../jobs/definitions';
+import { blockedHostReason } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import type { BatchAdmitted, CreateBatchRequest } from './schemas';
 
@@ -31,7 +32,7 @@ export interface AdmissionRequest {
   /** The JSON body as received, for the idempotency fingerprint. */
   rawBody: unknown;
   /** Whether `webhook_url` may use plain http (local development and tests). */
-  allowHttpWebhooks: boolean;
+  allowPrivateNetworks: boolean;
 }
 
 /** A request that makes it through admission: answered now, or the original answer replayed. */
@@ -68,7 +69,7 @@ export interface PricedBatch {
 export async function priceBatch(
   db: Database,
   body: CreateBatchRequest,
-  options: { allowHttpWebhooks: boolean },
+  options: { allowPrivateNetworks: boolean },
 ): Promise<Result<PricedBatch, AdmissionError>> {
   const details: ErrorDetail[] = [];
   let omitted = 0;
@@ -79,10 +80,15 @@ export async function priceBatch(
 
   if (body.webhook_url) {
     const url = new URL(body.webhook_url);
-    if (url.protocol !== 'https:' && !options.allowHttpWebhooks) {
+    // Plain http only where private networks are allowed too (local development and tests).
+    if (url.protocol !== 'https:' && !options.allowPrivateNetworks) {
       problem('webhook_url', 'Must use https.');
     }
     if (url.username || url.password) problem('webhook_url', 'Must not contain credentials.');
+    // IP literals in every spelling and localhost names are refused here with a clear answer;
+    // other names are judged again after DNS, when a delivery connects (platform/outbound.ts).
+    const blocked = blockedHostReason(url, { allowPrivateNetworks: options.allowPrivateNetworks });
+    if (blocked) problem('webhook_url', blocked);
   }
 
   const modelIds = [...new Set(body.items.map((item) => item.model))];

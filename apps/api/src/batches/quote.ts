@@ -17,7 +17,7 @@ export async function quoteBatchRequest(
   db: Database,
   accountId: string,
   body: CreateBatchRequest,
-  options: { allowHttpWebhooks: boolean },
+  options: { allowPrivateNetworks: boolean },
 ): Promise<Result<z.infer<typeof QuoteResponseSchema>, AdmissionError>> {
   const priced = await priceBatch(db, body, options);
   if (!priced.ok) return priced;

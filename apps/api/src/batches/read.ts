@@ -1,4 +1,4 @@
-import type { Database } from '@batchreel/db';
+import type { Database, Prisma } from '@batchreel/db';
 
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../http/cursor';
@@ -10,10 +10,11 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /**
  * One batch of one account (another account's batch is simply not found). Counts come from the
- * tasks themselves, so they are current while the batch runs, not only after settlement.
+ * tasks themselves, so they are current while the batch runs, not only after settlement. Works
+ * inside a transaction too (webhook events snapshot the batch as their transaction sees it).
  */
 export async function getBatch(
-  db: Database,
+  db: Database | Prisma.TransactionClient,
   accountId: string,
   batchId: string,
 ): Promise<BatchView | null> {

@@ -81,7 +81,7 @@ export const batchRoutes = [
         requestId,
         body,
         rawBody,
-        allowHttpWebhooks: deps.config.allowHttpWebhooks,
+        allowPrivateNetworks: deps.config.allowPrivateNetworks,
       });
       if (!result.ok) throw admissionError(result.error);
       const { status, body: answer, replayed } = result.value;
@@ -169,7 +169,13 @@ export const batchRoutes = [
     responses: { 200: { description: 'Canceled; the batch as it is now.', schema: BatchSchema } },
     errors: ['not_found', 'not_cancellable'],
     async handler({ principal, params, deps, request }) {
-      const outcome = await cancelBatch(deps.db, principal.accountId, params.id, request.log);
+      const outcome = await cancelBatch(
+        deps.db,
+        deps.queue,
+        principal.accountId,
+        params.id,
+        request.log,
+      );
       if (outcome.kind === 'not_found') throw notFound(params.id);
       if (outcome.kind === 'not_cancellable') {
         throw new ApiError('not_cancellable', `Batch ${params.id} is already ${outcome.status}.`);

@@ -1,6 +1,7 @@
 import type { Database } from '@batchreel/db';
 import { isUuid } from '../platform/ids';
 import type { Logger } from '../platform/logger';
+import type { Queue } from '../platform/queue';
 import { failTasks } from './finalize';
 import { lockBatches, settleIfComplete } from './settle';
 
@@ -16,6 +17,7 @@ export type CancelOutcome =
  */
 export async function cancelBatch(
   db: Database,
+  queue: Queue,
   accountId: string,
   batchId: string,
   logger: Logger,
@@ -51,7 +53,7 @@ export async function cancelBatch(
         data: { status: 'canceled', errorCode: 'canceled', errorMessage: message, finishedAt: now },
       }));
     }
-    const settled = (await settleIfComplete(tx, batchId, logger)) === 'settled';
+    const settled = (await settleIfComplete(tx, queue, batchId, logger)) === 'settled';
     logger.info({ batchId, canceledTasks, settled }, 'batch cancel requested');
     return { kind: 'canceled' as const, canceledTasks, settled };
   });

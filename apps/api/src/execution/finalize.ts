@@ -117,7 +117,7 @@ export async function recordOutcomes(
         }
       }
 
-      for (const batchId of batchIds) await settleIfComplete(tx, batchId, logger);
+      for (const batchId of batchIds) await settleIfComplete(tx, queue, batchId, logger);
     },
     { timeout: 60_000, maxWait: 30_000 },
   );

@@ -4,6 +4,7 @@ import { fromPrisma } from 'pg-boss';
 import { jobs, taskJob } from '../jobs/definitions';
 import type { Logger } from '../platform/logger';
 import type { Queue } from '../platform/queue';
+import { emitBatchEvent } from '../webhooks/events';
 import { lockBatches, settleIfComplete } from './settle';
 
 export type FreezeOutcome = 'frozen' | 'already_frozen' | 'not_queued' | 'not_found' | 'unfunded';
@@ -64,6 +65,7 @@ export async function freezeBatch(
           tasks.map((task) => taskJob({ taskId: task.id, batchId, model: task.model })),
           { db: fromPrisma(tx) },
         );
+        await emitBatchEvent(tx, queue, batchId, 'batch.processing');
         logger.info(
           { batchId, frozenCredits: plan.value.frozenCredits, tasks: tasks.length },
           'batch frozen',
@@ -86,7 +88,7 @@ export async function freezeBatch(
         },
       });
       await tx.batchJob.update({ where: { id: batchId }, data: { cancelRequested: true } });
-      await settleIfComplete(tx, batchId, logger);
+      await settleIfComplete(tx, queue, batchId, logger);
     });
     logger.warn({ batchId }, 'batch not started: the account balance no longer covers it');
     return 'unfunded';

@@ -25,7 +25,7 @@ export async function repairStuckWork(db: Database, queue: Queue, logger: Logger
   for (const { id } of finished) {
     const outcome = await db.$transaction(async (tx) => {
       await lockBatches(tx, [id]);
-      return settleIfComplete(tx, id, logger);
+      return settleIfComplete(tx, queue, id, logger);
     });
     if (outcome === 'settled') settled++;
   }

@@ -1,6 +1,8 @@
 import { settleBatch } from '@batchreel/billing';
 import type { Prisma } from '@batchreel/db';
 import type { Logger } from '../platform/logger';
+import type { Queue } from '../platform/queue';
+import { emitBatchEvent, settlementEventType } from '../webhooks/events';
 
 type Tx = Prisma.TransactionClient;
 
@@ -18,10 +20,11 @@ export type SettleOutcome =
  * transaction that turns the last task terminal sees every earlier one committed, and a second
  * call finds `settlement_status` no longer `pending`. The figures come from `packages/billing`;
  * when the money does not add up the batch is flagged (`integrity_error`) and logged loudly,
- * never corrected.
+ * never corrected. Settling records the batch's closing webhook event in the same transaction.
  */
 export async function settleIfComplete(
   tx: Tx,
+  queue: Queue,
   batchId: string,
   logger: Logger,
 ): Promise<SettleOutcome> {
@@ -78,6 +81,8 @@ export async function settleIfComplete(
       settledAt: now,
     },
   });
+  // The client's notification commits with the settlement (delivered later, by another job).
+  await emitBatchEvent(tx, queue, batchId, settlementEventType(s.status));
   logger.info(
     { batchId, status: s.status, creditsSpent: s.creditsSpent, refundedCredits: s.refundedCredits },
     'batch settled',

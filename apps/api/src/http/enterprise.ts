@@ -8,6 +8,7 @@ import { LIMITS } from '../batches/limits';
 import { batchRoutes } from '../batches/routes';
 import { accountRoutes } from '../ledger/routes';
 import { buildOpenApiDocument } from '../openapi/document';
+import { webhookRoutes } from '../webhooks/routes';
 import { ApiError, invalidRequest } from './errors';
 import type { EnterpriseRoute, RouteDeps } from './route';
 
@@ -22,7 +23,11 @@ declare module 'fastify' {
 }
 
 /** Every public REST route, in the order the reference lists them. */
-export const enterpriseRoutes: EnterpriseRoute[] = [...batchRoutes, ...accountRoutes];
+export const enterpriseRoutes: EnterpriseRoute[] = [
+  ...batchRoutes,
+  ...accountRoutes,
+  ...webhookRoutes,
+];
 
 export const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,255}$/;
 

@@ -38,6 +38,11 @@ export const ERROR_CODES = {
     status: 409,
     description: 'The batch cannot be canceled in its current state.',
   },
+  delivery_in_progress: {
+    status: 409,
+    description:
+      'The webhook delivery is still pending (its retries are running); redeliver later.',
+  },
   payload_too_large: { status: 413, description: 'The body exceeds the size limit.' },
   unsupported_media_type: { status: 415, description: 'The body must be `application/json`.' },
   idempotency_key_reused: {

@@ -24,7 +24,7 @@ export interface RouteContext<Body, Query, Params> {
 export interface RouteDeps {
   db: Database;
   queue: Queue;
-  config: { allowHttpWebhooks: boolean };
+  config: { allowPrivateNetworks: boolean };
 }
 
 /** An answer: status, JSON body and optional headers. */
@@ -49,7 +49,7 @@ export interface EnterpriseRoute<
   operationId: string;
   summary: string;
   description: string;
-  tag: 'Batches' | 'Account';
+  tag: 'Batches' | 'Account' | 'Webhooks';
   body?: Body;
   query?: Query;
   params?: Params;

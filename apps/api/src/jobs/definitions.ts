@@ -44,6 +44,21 @@ export const jobs = {
       heartbeatSeconds: 10,
     },
   }),
+  /**
+   * One attempt to deliver a webhook event. The retry schedule is ours (each failed attempt sends
+   * the next attempt as a delayed job, in the transaction that records it); pg-boss's own retries
+   * only cover a worker that crashed mid-attempt. `nextRetry` is the position in the schedule
+   * that a failure moves to; null for a manual redelivery, which is a single attempt.
+   */
+  webhookDeliver: defineJob({
+    name: 'webhook-deliver',
+    payload: z.object({
+      deliveryId: z.uuid(),
+      attempt: z.number().int().min(1),
+      nextRetry: z.number().int().min(0).nullable(),
+    }),
+    queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true, heartbeatSeconds: 10 },
+  }),
   /** Periodic sweep that settles batches a crash left with every task finished but unsettled. */
   batchRepair: defineJob({
     name: 'batch-repair',

@@ -8,6 +8,7 @@ import { LIMITS } from '../batches/limits';
 import { ERROR_CODES, type ErrorCode } from '../http/errors';
 import { COMMON_ERRORS, type EnterpriseRoute } from '../http/route';
 import { ErrorResponseSchema, InsufficientCreditsResponseSchema } from '../http/schemas';
+import { WEBHOOK_EVENTS, WebhookEventSchema } from '../webhooks/schemas';
 
 const RequestIdHeaderSchema = z
   .string()
@@ -119,11 +120,33 @@ export function buildOpenApiDocument(routes: EnterpriseRoute[]) {
     tags: [
       { name: 'Batches', description: 'Submit, quote, follow and cancel batches.' },
       { name: 'Account', description: 'Credits: balance and statement.' },
+      {
+        name: 'Webhooks',
+        description:
+          "Events POSTed to a batch's `webhook_url`, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`) with your `whsec_` secret; retried with growing delays for over a day; every attempt recorded.",
+      },
     ],
     components: {
       securitySchemes: { ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
     },
     security: [{ ApiKey: [] }],
     paths,
+    webhooks: Object.fromEntries(
+      Object.entries(WEBHOOK_EVENTS).map(([type, when]) => [
+        type,
+        {
+          post: {
+            summary: type,
+            description: `${when} Verify the signature over the raw body before trusting it; answer 2xx within 10 s (anything else, a redirect included, is retried).`,
+            tags: ['Webhooks'],
+            security: [],
+            requestBody: {
+              content: { 'application/json': { schema: WebhookEventSchema } },
+            },
+            responses: { 200: { description: 'Any 2xx acknowledges the event.' } },
+          },
+        },
+      ]),
+    ),
   });
 }
