@@ -383,3 +383,58 @@ it('grants through the factory leave the ledger and the balance agreeing', async
   await grantCredits(db, account.id, 42);
   expect(await balanceOf(account.id)).toEqual({ cached: 42, ledger: 42 });
 });
+
+describe('webhooks', () => {
+  const secret = () => `whsec_${Buffer.from(randomUUID() + randomUUID()).toString('base64')}`;
+
+  it('keep one current signing secret per account, in whsec_ form', async () => {
+    const account = await createAccount(db);
+    await db.webhookSecret.create({ data: { accountId: account.id, secret: secret() } });
+    const second = await refusal(
+      db.webhookSecret.create({ data: { accountId: account.id, secret: secret() } }),
+    );
+    expect(second.code).toBe('23505');
+    // A rotated-out secret (with an expiry) may sit beside the current one.
+    await db.webhookSecret.create({
+      data: { accountId: account.id, secret: secret(), expiresAt: new Date() },
+    });
+    expect(
+      (
+        await refusal(
+          db.webhookSecret.create({ data: { accountId: account.id, secret: 'hunter2' } }),
+        )
+      ).constraint,
+    ).toBe('webhook_secrets_whsec_format');
+  });
+
+  it('keep the delivery attempts append-only', async () => {
+    const account = await createAccount(db);
+    const delivery = await db.webhookDelivery.create({
+      data: {
+        accountId: account.id,
+        eventId: `evt_${randomUUID()}`,
+        eventType: 'batch.completed',
+        url: 'https://example.com/hook',
+        payload: {},
+      },
+    });
+    const attempt = await db.webhookAttempt.create({
+      data: { deliveryId: delivery.id, statusCode: 500, latencyMs: 12 },
+    });
+    await refusal(
+      sql.query('UPDATE webhook_attempts SET status_code = 200 WHERE id = $1', [attempt.id]),
+    );
+    await refusal(sql.query('DELETE FROM webhook_attempts WHERE id = $1', [attempt.id]));
+    expect(
+      (await refusal(db.webhookAttempt.create({ data: { deliveryId: delivery.id, latencyMs: 1 } })))
+        .constraint,
+    ).toBe('webhook_attempts_outcome_recorded');
+    expect(
+      (
+        await refusal(
+          db.webhookDelivery.update({ where: { id: delivery.id }, data: { status: 'delivered' } }),
+        )
+      ).constraint,
+    ).toBe('webhook_deliveries_delivered_has_time');
+  });
+});

@@ -93,14 +93,15 @@ const LOCAL_NAMES = /(^|\.)(localhost|localdomain)\.?$/i;
  * then judged again, after resolution, when the request connects.
  */
 export function blockedHostReason(url: URL, policy: OutboundPolicy): string | null {
+  const reason = hostRefusal(url, policy);
+  return reason ? `The host is ${reason}; webhooks must go to a public address.` : null;
+}
+
+function hostRefusal(url: URL, policy: OutboundPolicy): string | null {
   if (policy.allowPrivateNetworks) return null;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host)) {
-    const reason = refusal(host, policy);
-    return reason ? `The host is ${reason}; webhooks must go to a public address.` : null;
-  }
-  if (LOCAL_NAMES.test(host))
-    return `The host ${host} is this machine; webhooks must go to a public address.`;
+  if (isIP(host)) return refusal(host, policy);
+  if (LOCAL_NAMES.test(host)) return `${host}, a name for this machine`;
   return null;
 }
 
@@ -169,12 +170,9 @@ export function createOutboundClient(policy: OutboundPolicy) {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new BlockedDestinationError(`${url.protocol} URLs are not allowed`);
     }
-    const literal = url.hostname.replace(/^\[|\]$/g, '');
-    // An IP literal never goes through lookup, so it is judged here.
-    if (isIP(literal)) {
-      const reason = refusal(literal, policy);
-      if (reason) throw new BlockedDestinationError(`Refused to connect to ${reason}.`);
-    }
+    // An IP literal never goes through lookup, so it is judged here (names again after DNS).
+    const reason = hostRefusal(url, policy);
+    if (reason) throw new BlockedDestinationError(`Refused to connect to ${reason}.`);
     const started = performance.now();
     const signal = AbortSignal.timeout(req.timeoutMs);
     const response = await request(url, {
