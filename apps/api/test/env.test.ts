@@ -53,6 +53,21 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the webhook retry schedule as durations, spanning more than a day by default', () => {
+    const defaults = loadEnv({});
+    expect(defaults.WEBHOOK_RETRY_SCHEDULE).toEqual([
+      5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+    ]);
+    const total = defaults.WEBHOOK_RETRY_SCHEDULE.reduce((sum, ms) => sum + ms, 0);
+    expect(total).toBeGreaterThan(24 * 3_600_000);
+    expect(loadEnv({ WEBHOOK_RETRY_SCHEDULE: '250ms, 1s,1.5m,2h' }).WEBHOOK_RETRY_SCHEDULE).toEqual(
+      [250, 1000, 90_000, 7_200_000],
+    );
+    for (const bad of ['5', '5x', '-1s', '1s,,2s', '200h']) {
+      expect(() => loadEnv({ WEBHOOK_RETRY_SCHEDULE: bad }), bad).toThrow(/WEBHOOK_RETRY_SCHEDULE/);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadEnv({ DATABASE_URL: '', PORT: '' }).PORT).toBe(3000);
   });

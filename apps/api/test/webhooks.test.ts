@@ -3,6 +3,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers';
+import { expectComponent, loadOpenApi, type OpenApiDoc, requestAndCheck } from './support/openapi';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
@@ -10,6 +11,7 @@ type Json = any;
 
 let t: TestApp;
 let receiver: WebhookReceiver;
+let doc: OpenApiDoc | undefined;
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   t = await startTestApp({
@@ -26,13 +28,18 @@ afterAll(async () => {
   await receiver?.close();
 });
 
+/** A call as the demo account; every answer is checked against the served OpenAPI document. */
 async function api(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`${t.baseUrl}${path}`, {
+  doc ??= await loadOpenApi(t.baseUrl);
+  const template = path.split('?')[0]?.replace(/\/[0-9a-f-]{36}(?=\/|$)/, '/{id}');
+  const response = await requestAndCheck<Json>(doc, t.baseUrl, {
     method,
-    headers: { 'x-api-key': 'demo-key', ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
+    path,
+    ...(template ? { template } : {}),
+    headers: { 'x-api-key': 'demo-key' },
+    ...(body ? { body } : {}),
   });
-  return { status: response.status, body: (await response.json()) as Json };
+  return { status: response.status, body: response.body };
 }
 
 async function submit(prompts: string[], webhookUrl: string, metadata?: Record<string, string>) {
@@ -90,6 +97,9 @@ describe('webhooks', () => {
       'webhook-signature': String(completed.headers['webhook-signature']),
     }) as Json;
     expect(completed.headers['content-type']).toBe('application/json');
+    // The payload is what the document's `webhooks` section promises.
+    doc ??= await loadOpenApi(t.baseUrl);
+    expectComponent(doc, 'WebhookEvent', verified);
     expect(completed.headers['webhook-id']).toBe(verified.id);
     expect(verified).toMatchObject({
       type: 'batch.completed',
