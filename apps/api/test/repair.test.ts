@@ -52,7 +52,7 @@ async function frozenBatch(taskCount: number) {
   return { batch, tasks, account };
 }
 
-async function jobsFor(name: string, key: 'taskId' | 'batchId', id: string) {
+async function jobsFor(name: string, key: 'taskId' | 'batchId' | 'deliveryId', id: string) {
   const rows = await db.$queryRaw<{ state: string }[]>`
     SELECT state::text FROM pgboss.job WHERE name = ${name} AND data->>${key} = ${id}`;
   return rows.map((r) => r.state);
@@ -116,5 +116,40 @@ describe('batch-repair', () => {
     const result = await repairStuckWork(db, queue, logger);
     expect(result.restartedBatches).toBeGreaterThanOrEqual(1);
     expect(await jobsFor(jobs.batchStart.name, 'batchId', batch.id)).toEqual(['created']);
+  });
+
+  it('gives an overdue pending webhook delivery whose job is gone its next attempt, once', async () => {
+    const account = await createAccount(db, { credits: 0 });
+    const delivery = await db.webhookDelivery.create({
+      data: {
+        accountId: account.id,
+        eventId: `evt_repair_${account.id}`,
+        eventType: 'batch.completed',
+        url: 'https://hooks.customer.example/hook',
+        payload: {},
+        attemptCount: 2,
+        nextAttemptAt: new Date(Date.now() - 20 * 60_000),
+      },
+    });
+    const due = await db.webhookDelivery.create({
+      data: {
+        accountId: account.id,
+        eventId: `evt_repair_due_${account.id}`,
+        eventType: 'batch.completed',
+        url: 'https://hooks.customer.example/hook',
+        payload: {},
+        nextAttemptAt: new Date(Date.now() - 60_000), // late, but its job may just be queued
+      },
+    });
+    expect(await jobsFor(jobs.webhookDeliver.name, 'deliveryId', delivery.id)).toEqual([]);
+    const result = await repairStuckWork(db, queue, logger);
+    expect(result.requeuedWebhooks).toBe(1);
+    const rows = await db.$queryRaw<{ data: unknown }[]>`
+      SELECT data FROM pgboss.job WHERE name = ${jobs.webhookDeliver.name} AND data->>'deliveryId' = ${delivery.id}`;
+    expect(rows.map((r) => r.data)).toEqual([
+      { deliveryId: delivery.id, attempt: 3, nextRetry: 2 },
+    ]);
+    expect(await jobsFor(jobs.webhookDeliver.name, 'deliveryId', due.id)).toEqual([]);
+    expect((await repairStuckWork(db, queue, logger)).requeuedWebhooks).toBe(0);
   });
 });
