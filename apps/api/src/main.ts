@@ -2,6 +2,7 @@
 // migrations, demo seed, the HTTP server and the worker. `--role api` or `--role worker` runs one
 // half, for scale-out: any number of each against one PostgreSQL.
 import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureAdminUser } from './admin/bootstrap';
 import { seedDemoData } from './demo/seed';
@@ -12,6 +13,9 @@ import { startQueue } from './platform/queue';
 import { createProviderRegistry } from './providers/registry';
 import { buildServer } from './server';
 import { startWorker } from './worker';
+
+/** The admin SPA as `pnpm --filter @batchreel/admin build` leaves it. */
+const ADMIN_ASSETS_DIR = fileURLToPath(new URL('../../admin/dist', import.meta.url));
 
 /** How long requests in flight may take to finish after SIGTERM. */
 const SHUTDOWN_DRAIN_MS = 10_000;
@@ -116,6 +120,7 @@ async function main() {
           db: database.db,
           queue,
           logger,
+          adminAssetsDir: ADMIN_ASSETS_DIR,
           config: {
             // Local development and tests deliver webhooks to http://localhost; production is https-only.
             allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,

@@ -12,6 +12,7 @@ import { registerErrorHandling } from './http/error-handler';
 import type { Logger } from './platform/logger';
 import type { Queue } from './platform/queue';
 import { registerSimulatorRoutes } from './providers/routes';
+import { registerAdminApp } from './trpc/http';
 
 export interface ServerConfig {
   /** Allow http:// webhook URLs (local development and tests); https only otherwise. */
@@ -25,6 +26,8 @@ export interface ServerDeps {
   queue: Queue;
   logger: Logger;
   config?: Partial<ServerConfig>;
+  /** The built admin SPA (`apps/admin/dist`), served at /admin when present. */
+  adminAssetsDir?: string | undefined;
 }
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
@@ -33,8 +36,8 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
 };
 
 /**
- * The HTTP server of Batchreel: health endpoints and the public REST API (with its OpenAPI
- * document and reference page); tRPC for the admin app and the admin SPA join here later.
+ * The HTTP server of Batchreel: health endpoints, the public REST API (with its OpenAPI document
+ * and reference page), and the admin app (tRPC at /trpc, the SPA at /admin).
  * Built without listening, so tests can start it on any port.
  */
 export async function buildServer(deps: ServerDeps) {
@@ -69,5 +72,6 @@ export async function buildServer(deps: ServerDeps) {
     rateLimitPerMinute: config.rateLimitPerMinute,
   });
   await app.register(apiReference);
+  await registerAdminApp(app, deps);
   return app;
 }

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import { type Database, isGuardViolation } from '@batchreel/db';
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { audit } from '../admin/audit';
+import { readAvailability } from '../batches/admission';
+import {
+  actorOf,
+  adminProcedure,
+  financeProcedure,
+  router,
+  type StaffUser,
+  supportProcedure,
+} from '../trpc/trpc';
+import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
+
+const Uuid = z.uuid();
+/** A grant or correction: whole credits, within what one action may plausibly move. */
+const Credits = z.int().min(1).max(100_000_000);
+const Reason = z
+  .string()
+  .trim()
+  .min(3, 'Give a reason (it is kept in the ledger and the audit log).')
+  .max(500);
+
+const AccountSchema = z.object({
+  accountId: z.uuid(),
+  name: z.string(),
+  status: z.string(),
+  balance: z.int(),
+  reservedCredits: z.int(),
+  availableCredits: z.int(),
+  createdAt: z.date(),
+});
+
+const ApiKeySchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  prefix: z.string(),
+  createdBy: z.string().nullable(),
+  createdAt: z.date(),
+  lastUsedAt: z.date().nullable(),
+  revokedAt: z.date().nullable(),
+});
+
+async function accountView(db: Parameters<typeof readAvailability>[0], accountId: string) {
+  const account = await db.account.findUnique({ where: { id: accountId } });
+  if (!account) throw new TRPCError({ code: 'NOT_FOUND', message: 'Account not found.' });
+  const availability = await readAvailability(db, accountId);
+  return {
+    accountId: account.id,
+    name: account.name,
+    status: account.status,
+    balance: availability.balance,
+    reservedCredits: availability.reservedCredits,
+    availableCredits: availability.availableCredits,
+    createdAt: account.createdAt,
+  };
+}
+
+/**
+ * A ledger entry written by staff (top-up or adjustment), with its audit row, in one
+ * transaction. The database refuses an entry that would take the balance below zero.
+ */
+async function grant(
+  ctx: { db: Database; user: StaffUser },
+  input: {
+    accountId: string;
+    creditsDelta: number;
+    reason: string;
+    refType: 'topup' | 'adjustment';
+  },
+) {
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      const before = await tx.account.findUnique({ where: { id: input.accountId } });
+      if (!before) throw new TRPCError({ code: 'NOT_FOUND', message: 'Account not found.' });
+      const entry = await tx.creditLedger.create({
+        data: {
+          accountId: input.accountId,
+          refType: input.refType,
+          refId: randomUUID(),
+          creditsDelta: input.creditsDelta,
+          balanceAfter: 0, // computed by the ledger trigger
+          memo: input.reason,
+          actor: actorOf(ctx.user),
+        },
+      });
+      await audit(tx, ctx.user, {
+        action: input.refType === 'topup' ? 'account.topped_up' : 'account.adjusted',
+        targetType: 'account',
+        targetId: input.accountId,
+        before: { balance: before.balance },
+        after: {
+          balance: entry.balanceAfter,
+          credits_delta: input.creditsDelta,
+          ledger_id: entry.id.toString(),
+          reason: input.reason,
+        },
+      });
+      return { ledgerId: entry.id.toString(), balanceAfter: entry.balanceAfter };
+    });
+  } catch (error) {
+    if (isGuardViolation(error, 'accounts_balance_non_negative')) {
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: 'The adjustment would take the balance below zero.',
+      });
+    }
+    throw error;
+  }
+}
+
+const GrantResult = z.object({ ledgerId: z.string(), balanceAfter: z.int() });
+
+export const accountsAdminRouter = router({
+  list: supportProcedure.output(z.array(AccountSchema)).query(async ({ ctx }) => {
+    const rows = await ctx.db.$queryRaw<
+      {
+        id: string;
+        name: string;
+        status: string;
+        balance: number;
+        reserved: number;
+        created_at: Date;
+      }[]
+    >`
+      SELECT a.id, a.name, a.status::text AS status, a.balance, a.created_at,
+             COALESCE((SELECT SUM(b.required_credits) FROM batch_jobs b
+                        WHERE b.account_id = a.id AND b.status = 'queued' AND b.frozen_credits = 0), 0)::int AS reserved
+        FROM accounts a ORDER BY a.name, a.id LIMIT 1000`;
+    return rows.map((r) => ({
+      accountId: r.id,
+      name: r.name,
+      status: r.status,
+      balance: r.balance,
+      reservedCredits: r.reserved,
+      availableCredits: r.balance - r.reserved,
+      createdAt: r.created_at,
+    }));
+  }),
+
+  get: supportProcedure
+    .input(z.object({ accountId: Uuid }))
+    .output(AccountSchema)
+    .query(({ ctx, input }) => accountView(ctx.db, input.accountId)),
+
+  topUp: financeProcedure
+    .input(z.object({ accountId: Uuid, credits: Credits, reason: Reason }))
+    .output(GrantResult)
+    .mutation(({ ctx, input }) =>
+      grant(ctx, {
+        accountId: input.accountId,
+        creditsDelta: input.credits,
+        reason: input.reason,
+        refType: 'topup',
+      }),
+    ),
+
+  /** A correction either way (signed, never 0), with a mandatory reason. */
+  adjust: financeProcedure
+    .input(
+      z.object({
+        accountId: Uuid,
+        creditsDelta: z
+          .int()
+          .min(-100_000_000)
+          .max(100_000_000)
+          .refine((v) => v !== 0, 'Must not be 0.'),
+        reason: Reason,
+      }),
+    )
+    .output(GrantResult)
+    .mutation(({ ctx, input }) => grant(ctx, { ...input, refType: 'adjustment' })),
+
+  apiKeys: adminProcedure
+    .input(z.object({ accountId: Uuid }))
+    .output(z.array(ApiKeySchema))
+    .query(async ({ ctx, input }) =>
+      (await listApiKeys(ctx.db, input.accountId)).map(({ accountId: _a, ...k }) => k),
+    ),
+
+  /** A new key; its secret is in this answer only. */
+  createApiKey: adminProcedure
+    .input(z.object({ accountId: Uuid, name: z.string().trim().min(1).max(100) }))
+    .output(z.object({ key: ApiKeySchema, secret: z.string() }))
+    .mutation(async ({ ctx, input }) => {
+      const created = await createApiKey(ctx.db, {
+        accountId: input.accountId,
+        name: input.name,
+        createdBy: actorOf(ctx.user),
+        actorUserId: ctx.user.id,
+      });
+      if (!created.ok) throw new TRPCError({ code: 'NOT_FOUND', message: 'Account not found.' });
+      const { accountId: _a, ...key } = created.value.apiKey;
+      return { key, secret: created.value.secret };
+    }),
+
+  revokeApiKey: adminProcedure
+    .input(z.object({ accountId: Uuid, keyId: Uuid }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      const revoked = await revokeApiKey(ctx.db, {
+        keyId: input.keyId,
+        accountId: input.accountId,
+        revokedBy: actorOf(ctx.user),
+        actorUserId: ctx.user.id,
+      });
+      if (!revoked.ok && revoked.error.code === 'not_found') {
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'API key not found.' });
+      }
+      return { ok: true as const };
+    }),
+
+  /**
+   * Onboarding a pilot customer in one step: the account, its first credits (a `topup` with the
+   * reason) and an API key whose secret is shown once.
+   */
+  onboard: adminProcedure
+    .input(
+      z.object({
+        name: z.string().trim().min(1).max(200),
+        credits: z.int().min(0).max(100_000_000),
+        reason: Reason,
+        keyName: z.string().trim().min(1).max(100).default('Production'),
+      }),
+    )
+    .output(
+      z.object({
+        accountId: z.uuid(),
+        balance: z.int(),
+        secret: z.string(),
+        keyPrefix: z.string(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const account = await ctx.db.$transaction(async (tx) => {
+        const created = await tx.account.create({ data: { name: input.name } });
+        await audit(tx, ctx.user, {
+          action: 'account.created',
+          targetType: 'account',
+          targetId: created.id,
+          after: { name: created.name },
+        });
+        return created;
+      });
+      const balance =
+        input.credits > 0
+          ? (
+              await grant(ctx, {
+                accountId: account.id,
+                creditsDelta: input.credits,
+                reason: input.reason,
+                refType: 'topup',
+              })
+            ).balanceAfter
+          : 0;
+      const key = await createApiKey(ctx.db, {
+        accountId: account.id,
+        name: input.keyName,
+        createdBy: actorOf(ctx.user),
+        actorUserId: ctx.user.id,
+      });
+      if (!key.ok) throw new Error('the account just created is gone');
+      return {
+        accountId: account.id,
+        balance,
+        secret: key.value.secret,
+        keyPrefix: key.value.apiKey.prefix,
+      };
+    }),
+});

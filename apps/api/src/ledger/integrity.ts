@@ -1,0 +1,99 @@
+import { checkAccountLedger, checkBatchLedger, type Violation } from '@batchreel/billing';
+import type { Database } from '@batchreel/db';
+
+export interface IntegrityReport {
+  checkedAt: Date;
+  accounts: number;
+  batches: number;
+  ledgerRows: number;
+  violations: Violation[];
+}
+
+/**
+ * The SPEC §5 invariants over the whole database, through `packages/billing`'s checks: every
+ * account's ledger chain and balance, and every started batch's money (one upfront of
+ * -required, exactly one refund per failed or canceled task and none for a succeeded one,
+ * settled ⇒ frozen = spent + refunded). Also: no reservation left by a batch that has finished.
+ * Reads in account and batch order, a bounded amount at a time.
+ */
+export async function checkIntegrity(db: Database): Promise<IntegrityReport> {
+  const violations: Violation[] = [];
+  let ledgerRows = 0;
+  const accounts = await db.account.findMany({
+    select: { id: true, balance: true },
+    orderBy: { id: 'asc' },
+  });
+  for (const account of accounts) {
+    const rows = await db.creditLedger.findMany({
+      where: { accountId: account.id },
+      orderBy: { id: 'asc' },
+      select: {
+        id: true,
+        accountId: true,
+        refType: true,
+        refId: true,
+        taskId: true,
+        creditsDelta: true,
+        balanceAfter: true,
+      },
+    });
+    ledgerRows += rows.length;
+    violations.push(...checkAccountLedger(account, rows));
+  }
+
+  let batches = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const page = await db.batchJob.findMany({
+      where: { id: { gt: after }, status: { not: 'queued' } },
+      orderBy: { id: 'asc' },
+      take: 200,
+    });
+    if (page.length === 0) break;
+    after = page.at(-1)?.id ?? after;
+    const ids = page.map((b) => b.id);
+    const [tasks, rows] = await Promise.all([
+      db.videoTask.findMany({
+        where: { batchId: { in: ids } },
+        select: { id: true, batchId: true, status: true, costCredits: true },
+      }),
+      db.creditLedger.findMany({
+        where: { refId: { in: ids }, refType: { in: ['batch_upfront', 'batch_refund'] } },
+        orderBy: { id: 'asc' },
+        select: {
+          id: true,
+          accountId: true,
+          refType: true,
+          refId: true,
+          taskId: true,
+          creditsDelta: true,
+          balanceAfter: true,
+        },
+      }),
+    ]);
+    for (const batch of page) {
+      violations.push(
+        ...checkBatchLedger(
+          batch,
+          tasks.filter((t) => t.batchId === batch.id),
+          rows.filter((r) => r.refId === batch.id),
+        ),
+      );
+    }
+    batches += page.length;
+  }
+
+  // A queued batch never holds frozen credits; one with frozen credits must have its upfront.
+  const orphans = await db.$queryRaw<{ id: string; account_id: string }[]>`
+    SELECT b.id, b.account_id FROM batch_jobs b
+     WHERE b.status = 'queued' AND b.frozen_credits <> 0`;
+  for (const o of orphans) {
+    violations.push({
+      code: 'orphan_reservation',
+      message: `Batch ${o.id} is queued but holds frozen credits.`,
+      batchId: o.id,
+      accountId: o.account_id,
+    });
+  }
+  return { checkedAt: new Date(), accounts: accounts.length, batches, ledgerRows, violations };
+}

@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Prisma } from '@batchreel/db';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import { stringify } from 'csv-stringify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { resolveSession, SESSION_COOKIE } from '../admin/sessions';
+import { LedgerFilterSchema, ledgerConditions } from '../ledger/admin-router';
+import type { ServerDeps } from '../server';
+import { createContext } from './context';
+import { type AppRouter, appRouter } from './router';
+import { hasRole } from './trpc';
+
+/**
+ * A header every admin request must carry. A cross-site form or image cannot set a custom header,
+ * and a cross-site script cannot without a CORS preflight we never answer, so together with the
+ * SameSite=Strict session cookie this makes the admin API CSRF-safe.
+ */
+export const CSRF_HEADER = 'x-batchreel-admin';
+
+const checkCsrf = (request: FastifyRequest) => request.headers[CSRF_HEADER] === '1';
+
+/**
+ * The admin app's server side: tRPC at `/trpc`, the ledger CSV export, and the built SPA at
+ * `/admin` (client-side routes fall back to its index.html).
+ */
+export async function registerAdminApp(
+  app: FastifyInstance,
+  deps: ServerDeps & { adminAssetsDir?: string | undefined },
+) {
+  await app.register(cookie);
+  const cookieOptions = (request: FastifyRequest) => ({
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    secure: request.protocol === 'https',
+  });
+
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (request, reply) => {
+      if (!checkCsrf(request)) {
+        return reply.code(403).send({ error: { message: `Missing ${CSRF_HEADER} header.` } });
+      }
+    });
+    await scope.register(fastifyTRPCPlugin<AppRouter>, {
+      prefix: '/trpc',
+      trpcOptions: {
+        router: appRouter,
+        createContext: ({ req, res }) =>
+          createContext({
+            db: deps.db,
+            queue: deps.queue,
+            logger: req.log,
+            sessionToken: req.cookies[SESSION_COOKIE],
+            ip: req.ip,
+            setSessionCookie: (token, expiresAt) =>
+              void res.setCookie(SESSION_COOKIE, token, {
+                ...cookieOptions(req),
+                expires: expiresAt,
+              }),
+            clearSessionCookie: () => void res.clearCookie(SESSION_COOKIE, cookieOptions(req)),
+          }),
+        onError: ({ error, path }) => {
+          if (error.code === 'INTERNAL_SERVER_ERROR')
+            app.log.error({ err: error, path }, 'admin procedure failed');
+        },
+      },
+    });
+  });
+
+  // CSV export for reconciliation: a download, so a plain GET authenticated by the session cookie.
+  app.get('/admin/export/ledger.csv', async (request, reply) => {
+    const session = await resolveSession(deps.db, request.cookies[SESSION_COOKIE]);
+    if (!session) return reply.code(401).send({ error: { message: 'Sign in first.' } });
+    if (!hasRole(session.user, 'finance')) {
+      return reply.code(403).send({ error: { message: 'This needs the finance role.' } });
+    }
+    const parsed = LedgerFilterSchema.extend({
+      from: z.coerce.date().optional(),
+      to: z.coerce.date().optional(),
+    }).safeParse(request.query);
+    if (!parsed.success)
+      return reply.code(400).send({ error: { message: z.prettifyError(parsed.error) } });
+    const conditions = ledgerConditions(parsed.data);
+    const where = conditions.length
+      ? Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}`
+      : Prisma.empty;
+    const rows = await deps.db.$queryRaw<Record<string, unknown>[]>`
+      SELECT l.id::text AS id, l.created_at, l.account_id, a.name AS account_name, l.ref_type::text AS ref_type,
+             l.ref_id, l.task_id, l.credits_delta, l.balance_after, l.memo, l.actor
+        FROM credit_ledger l JOIN accounts a ON a.id = l.account_id
+        ${where}
+       ORDER BY l.id`;
+    request.log.info(
+      { staffUserId: session.user.id, filter: parsed.data, rows: rows.length },
+      'ledger exported',
+    );
+    const csv = stringify(
+      rows.map((r) => ({ ...r, created_at: (r.created_at as Date).toISOString() })),
+      {
+        header: true,
+        columns: [
+          'id',
+          'created_at',
+          'account_id',
+          'account_name',
+          'ref_type',
+          'ref_id',
+          'task_id',
+          'credits_delta',
+          'balance_after',
+          'memo',
+          'actor',
+        ],
+      },
+    );
+    const day = new Date().toISOString().slice(0, 10);
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="batchreel-ledger-${day}.csv"`)
+      .send(csv);
+  });
+
+  const assets = deps.adminAssetsDir;
+  if (assets && existsSync(join(assets, 'index.html'))) {
+    await app.register(fastifyStatic, { root: assets, prefix: '/admin/', wildcard: false });
+    const spa = async (_request: FastifyRequest, reply: import('fastify').FastifyReply) =>
+      reply.header('cache-control', 'no-cache').sendFile('index.html', assets);
+    app.get('/admin', spa);
+    app.get('/admin/*', spa);
+  } else {
+    app.get('/admin', async (_request, reply) =>
+      reply
+        .code(503)
+        .type('text/plain')
+        .send(
+          'The admin app is not built: run `pnpm --filter @batchreel/admin build` (pnpm start does).',
+        ),
+    );
+  }
+}

@@ -1,0 +1,19 @@
+import { accountsAdminRouter } from '../accounts/admin-router';
+import { authRouter } from '../admin/auth-router';
+import { usersAdminRouter } from '../admin/users-router';
+import { batchesAdminRouter } from '../batches/admin-router';
+import { ledgerAdminRouter } from '../ledger/admin-router';
+import { webhooksAdminRouter } from '../webhooks/admin-router';
+import { router } from './trpc';
+
+/** Every procedure of the admin app, by domain. The SPA imports only its type. */
+export const appRouter = router({
+  auth: authRouter,
+  batches: batchesAdminRouter,
+  accounts: accountsAdminRouter,
+  ledger: ledgerAdminRouter,
+  webhooks: webhooksAdminRouter,
+  users: usersAdminRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,93 @@
+import type { Database } from '@batchreel/db';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import type { Logger } from '../platform/logger';
+import type { Queue } from '../platform/queue';
+
+export const STAFF_ROLES = ['support', 'finance', 'admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** The signed-in staff member a procedure acts for. */
+export interface StaffUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: StaffRole;
+}
+
+/**
+ * What every procedure sees. Built by `createContext` (trpc/context.ts) from a request, or by
+ * tests directly, without HTTP.
+ */
+export interface Context {
+  db: Database;
+  queue: Queue;
+  logger: Logger;
+  user: StaffUser | null;
+  sessionId: string | null;
+  /** Client address, for the audit trail of sign-ins. */
+  ip: string;
+  /** Sets / clears the session cookie on the answer (a no-op outside HTTP). */
+  setSessionCookie(token: string, expiresAt: Date): void;
+  clearSessionCookie(): void;
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    // Input problems carry their paths, like the public API's `details`.
+    const issues = error.cause instanceof z.ZodError ? error.cause.issues : null;
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        stack: undefined,
+        details: issues?.map((i) => ({ path: i.path.join('.'), message: i.message })) ?? null,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Anyone (signing in, asking who one is). */
+export const publicProcedure = t.procedure;
+
+/** Any signed-in staff member. */
+export const staffProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first.' });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/** Roles are ordered: finance can do what support can, admin what finance can. */
+const RANK: Record<StaffRole, number> = { support: 1, finance: 2, admin: 3 };
+
+export function hasRole(user: Pick<StaffUser, 'role'>, role: StaffRole) {
+  return RANK[user.role] >= RANK[role];
+}
+
+/**
+ * Procedures for a role and above. Enforced here, on the server: the admin app hiding a button
+ * is a convenience, not the control.
+ */
+export function roleProcedure(role: StaffRole) {
+  return staffProcedure.use(({ ctx, next }) => {
+    if (!hasRole(ctx.user, role)) {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `This needs the ${role} role; you are ${ctx.user.role}.`,
+      });
+    }
+    return next({ ctx });
+  });
+}
+
+/** Read batches, tasks, failed-task search, webhook deliveries. */
+export const supportProcedure = roleProcedure('support');
+/** Ledger, exports, dashboard, top-ups and adjustments, audit log, integrity. */
+export const financeProcedure = roleProcedure('finance');
+/** Users, API keys, onboarding. */
+export const adminProcedure = roleProcedure('admin');
+
+/** `admin:<email>`: how a staff member appears in `actor` columns. */
+export const actorOf = (user: StaffUser) => `admin:${user.email}`;
