@@ -49,6 +49,8 @@ export async function startTestApp(
     seed?: boolean;
     config?: Partial<ServerConfig>;
     worker?: TestWorkerOptions | boolean;
+    /** A built admin SPA to serve at /admin (browser tests). */
+    adminAssetsDir?: string;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -60,6 +62,7 @@ export async function startTestApp(
     db,
     queue,
     logger,
+    adminAssetsDir: options.adminAssetsDir,
     config: { allowPrivateNetworks: true, rateLimitPerMinute: 100_000, ...options.config },
   });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -73,7 +73,11 @@ async function grant(
 ) {
   try {
     return await ctx.db.$transaction(async (tx) => {
-      const before = await tx.account.findUnique({ where: { id: input.accountId } });
+      // Locked before reading, so `before` is the balance this entry applies to even when other
+      // entries for the account are written concurrently (the ledger trigger would only take the
+      // lock at the insert, after a plain read had already seen an older balance).
+      const [before] = await tx.$queryRaw<{ balance: number }[]>`
+        SELECT balance FROM accounts WHERE id = ${input.accountId}::uuid FOR UPDATE`;
       if (!before) throw new TRPCError({ code: 'NOT_FOUND', message: 'Account not found.' });
       const entry = await tx.creditLedger.create({
         data: {

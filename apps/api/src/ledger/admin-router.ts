@@ -141,7 +141,12 @@ export const ledgerAdminRouter = router({
       }),
     )
     .query(async ({ ctx, input }) => {
-      const since = new Date(Date.now() - input.days * 86_400_000);
+      // From the UTC midnight that starts the series' first day: a bare "days × 24 h ago" would
+      // also count part of the day before it, which then showed up as an extra, partial day.
+      const now = new Date();
+      const since = new Date(
+        Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (input.days - 1)),
+      );
       const account = input.accountId
         ? Prisma.sql`AND account_id = ${input.accountId}::uuid`
         : Prisma.empty;
@@ -190,7 +195,7 @@ export const ledgerAdminRouter = router({
         return entry;
       };
       for (let i = input.days - 1; i >= 0; i--)
-        dayOf(new Date(Date.now() - i * 86_400_000).toISOString().slice(0, 10));
+        dayOf(new Date(now.getTime() - i * 86_400_000).toISOString().slice(0, 10));
       for (const m of money)
         Object.assign(dayOf(m.day), {
           frozen: m.frozen,

@@ -8,6 +8,7 @@ export interface ContextInput {
   db: Database;
   queue: Queue;
   logger: Logger;
+  config?: { allowPrivateNetworks: boolean };
   /** The session cookie's token, when the request carried one. */
   sessionToken?: string | undefined;
   ip?: string;
@@ -24,6 +25,7 @@ export async function createContext(input: ContextInput): Promise<Context> {
     logger: session ? input.logger.child({ staffUserId: session.user.id }) : input.logger,
     user: session?.user ?? null,
     sessionId: session?.sessionId ?? null,
+    config: input.config ?? { allowPrivateNetworks: false },
     ip: input.ip ?? 'unknown',
     setSessionCookie: input.setSessionCookie ?? (() => {}),
     clearSessionCookie: input.clearSessionCookie ?? (() => {}),
@@ -32,10 +34,11 @@ export async function createContext(input: ContextInput): Promise<Context> {
 
 /** A context for a given staff member, for tests and scripts (no session involved). */
 export function contextFor(
-  deps: Pick<ContextInput, 'db' | 'queue' | 'logger'>,
+  deps: Pick<ContextInput, 'db' | 'queue' | 'logger' | 'config'>,
   user: StaffUser | null,
 ): Context {
   return {
+    config: { allowPrivateNetworks: false },
     ...deps,
     user,
     sessionId: null,

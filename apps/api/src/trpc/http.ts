@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { resolveSession, SESSION_COOKIE } from '../admin/sessions';
+import { LIMITS } from '../batches/limits';
 import { LedgerFilterSchema, ledgerConditions } from '../ledger/admin-router';
 import type { ServerDeps } from '../server';
 import { createContext } from './context';
@@ -40,6 +41,10 @@ export async function registerAdminApp(
   });
 
   await app.register(async (scope) => {
+    // A 10,000-prompt batch created from the admin is as large as one sent to the public API.
+    scope.addHook('onRoute', (route) => {
+      route.bodyLimit = LIMITS.maxBodyBytes;
+    });
     scope.addHook('onRequest', async (request, reply) => {
       if (!checkCsrf(request)) {
         return reply.code(403).send({ error: { message: `Missing ${CSRF_HEADER} header.` } });
@@ -54,6 +59,7 @@ export async function registerAdminApp(
             db: deps.db,
             queue: deps.queue,
             logger: req.log,
+            config: { allowPrivateNetworks: deps.config?.allowPrivateNetworks ?? false },
             sessionToken: req.cookies[SESSION_COOKIE],
             ip: req.ip,
             setSessionCookie: (token, expiresAt) =>

@@ -1,5 +1,6 @@
 import type { Database } from '@batchreel/db';
 import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
 import { z } from 'zod';
 import type { Logger } from '../platform/logger';
 import type { Queue } from '../platform/queue';
@@ -25,6 +26,8 @@ export interface Context {
   logger: Logger;
   user: StaffUser | null;
   sessionId: string | null;
+  /** The server's configuration that procedures share with the public API. */
+  config: { allowPrivateNetworks: boolean };
   /** Client address, for the audit trail of sign-ins. */
   ip: string;
   /** Sets / clears the session cookie on the answer (a no-op outside HTTP). */
@@ -33,6 +36,8 @@ export interface Context {
 }
 
 const t = initTRPC.context<Context>().create({
+  // Dates (filters in, timestamps out) survive the wire as Dates; the admin client uses it too.
+  transformer: superjson,
   errorFormatter({ shape, error }) {
     // Input problems carry their paths, like the public API's `details`.
     const issues = error.cause instanceof z.ZodError ? error.cause.issues : null;

@@ -1,0 +1,173 @@
+import { Anchor, Button, Group, Paper, SimpleGrid, Table, Text } from '@mantine/core';
+import { keepPreviousData } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { AccountSelect } from '../components/AccountSelect';
+import { REF_TYPES } from '../components/constants';
+import { UrlDateFilter, UrlSelectFilter } from '../components/filters';
+import { DateTime, Num } from '../components/format';
+import { Page, shortId } from '../components/Page';
+import { Pager } from '../components/Pager';
+import { Empty, QueryState } from '../components/QueryState';
+import { RefTypeBadge } from '../components/StatusBadge';
+import { dayEnd, dayStart, isUuid, useUrlState } from '../components/url-state';
+import { trpc } from '../trpc';
+
+// The same names as the CSV export's query parameters.
+const FILTERS = ['accountId', 'refType', 'from', 'to'] as const;
+
+/** The CSV export's URL for the same filters (a plain download authenticated by the cookie). */
+function exportUrl(filter: { accountId?: string; refType?: string; from?: Date; to?: Date }) {
+  const query = new URLSearchParams();
+  if (filter.accountId) query.set('accountId', filter.accountId);
+  if (filter.refType) query.set('refType', filter.refType);
+  if (filter.from) query.set('from', filter.from.toISOString());
+  if (filter.to) query.set('to', filter.to.toISOString());
+  const search = query.toString();
+  return `/admin/export/ledger.csv${search ? `?${search}` : ''}`;
+}
+
+/** Ledger explorer for reconciliation (finance and admin). */
+export function LedgerPage() {
+  const { t } = useTranslation();
+  const { get, set } = useUrlState();
+  const account = get('accountId');
+  const filter = {
+    accountId: isUuid(account) ? account : undefined,
+    refType: REF_TYPES.find((r) => r === get('refType')),
+    from: dayStart(get('from')),
+    to: dayEnd(get('to')),
+  };
+  const ledger = trpc.ledger.list.useQuery(
+    { ...filter, cursor: get('cursor') || null, limit: 50 },
+    { placeholderData: keepPreviousData },
+  );
+  const filtered = FILTERS.some((f) => get(f));
+
+  return (
+    <Page
+      title={t('ledger.title')}
+      subtitle={t('ledger.subtitle')}
+      actions={
+        <Button
+          component="a"
+          href={exportUrl(filter)}
+          download
+          variant="light"
+          data-testid="export-csv"
+        >
+          {t('ledger.exportCsv')}
+        </Button>
+      }
+    >
+      <Paper withBorder p="sm">
+        <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
+          <AccountSelect
+            value={account}
+            onChange={(v) => set({ accountId: v })}
+            data-testid="ledger-account"
+          />
+          <UrlSelectFilter
+            param="refType"
+            label={t('ledger.type')}
+            data={REF_TYPES.map((r) => ({ value: r, label: t(`refTypes.${r}`) }))}
+            testId="ledger-type"
+          />
+          <UrlDateFilter param="from" label={t('common.from')} />
+          <UrlDateFilter param="to" label={t('common.to')} />
+        </SimpleGrid>
+        {filtered && (
+          <Group justify="flex-end" mt="xs">
+            <Button
+              variant="subtle"
+              size="xs"
+              onClick={() => set(Object.fromEntries(FILTERS.map((f) => [f, null])))}
+            >
+              {t('common.clearFilters')}
+            </Button>
+          </Group>
+        )}
+      </Paper>
+
+      {ledger.data && (
+        <Group gap="xs">
+          <Text fw={500}>{t('ledger.sum')}:</Text>
+          <Text fw={700} size="lg" data-testid="ledger-sum">
+            <Num value={ledger.data.sum} signed />
+          </Text>
+        </Group>
+      )}
+
+      <QueryState
+        query={ledger}
+        isEmpty={(d) => d.items.length === 0}
+        empty={<Empty title={t('ledger.empty')} />}
+      >
+        {(data) => (
+          <Table.ScrollContainer minWidth={1100}>
+            <Table striped verticalSpacing="xs">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('batch.billing.id')}</Table.Th>
+                  <Table.Th>{t('common.time')}</Table.Th>
+                  <Table.Th>{t('common.account')}</Table.Th>
+                  <Table.Th>{t('ledger.type')}</Table.Th>
+                  <Table.Th ta="right">{t('common.delta')}</Table.Th>
+                  <Table.Th ta="right">{t('common.balanceAfter')}</Table.Th>
+                  <Table.Th>{t('ledger.refId')}</Table.Th>
+                  <Table.Th>{t('common.memo')}</Table.Th>
+                  <Table.Th>{t('common.actor')}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((row) => (
+                  <Table.Tr key={row.id} data-testid="ledger-row">
+                    <Table.Td ff="monospace">{row.id}</Table.Td>
+                    <Table.Td>
+                      <DateTime value={row.createdAt} />
+                    </Table.Td>
+                    <Table.Td>{row.accountName}</Table.Td>
+                    <Table.Td>
+                      <RefTypeBadge value={row.refType} />
+                    </Table.Td>
+                    <Table.Td ta="right">
+                      <Num value={row.creditsDelta} signed colored />
+                    </Table.Td>
+                    <Table.Td ta="right">
+                      <Num value={row.balanceAfter} />
+                    </Table.Td>
+                    <Table.Td>
+                      {row.refType === 'batch_upfront' || row.refType === 'batch_refund' ? (
+                        <Anchor
+                          component={Link}
+                          to={`/batches/${row.refId}?tab=billing`}
+                          ff="monospace"
+                          title={row.refId}
+                        >
+                          {shortId(row.refId)}
+                        </Anchor>
+                      ) : (
+                        <Text ff="monospace" size="sm" title={row.refId}>
+                          {shortId(row.refId)}
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td maw={280}>
+                      <Text size="sm" lineClamp={2}>
+                        {row.memo ?? '—'}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="xs">{row.actor}</Text>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryState>
+      <Pager nextCursor={ledger.data?.nextCursor} fetching={ledger.isFetching} />
+    </Page>
+  );
+}

@@ -1,0 +1,174 @@
+import {
+  ActionIcon,
+  Code,
+  Group,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { Fragment, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { RoleNotice, useCan } from '../../auth';
+import { DateTime, Num } from '../../components/format';
+import { Empty, QueryState } from '../../components/QueryState';
+import { RefTypeBadge } from '../../components/StatusBadge';
+import { trpc } from '../../trpc';
+
+function Total({
+  label,
+  hint,
+  value,
+  testId,
+}: {
+  label: string;
+  hint: string;
+  value: number;
+  testId: string;
+}) {
+  return (
+    <Paper withBorder p="sm" radius="md">
+      <Text size="sm" c="dimmed" fw={500}>
+        {label}
+      </Text>
+      <Text size="xl" fw={700} component="div" mt={4} data-testid={testId}>
+        <Num value={value} />
+      </Text>
+      <Text size="xs" c="dimmed">
+        {hint}
+      </Text>
+    </Paper>
+  );
+}
+
+/** The batch's money, straight from the ledger (finance and admin only). */
+export function BillingTab({ batchId, live }: { batchId: string; live: boolean }) {
+  // Support may not read the ledger: say so, and do not even ask the server.
+  return useCan('finance') ? (
+    <Billing batchId={batchId} live={live} />
+  ) : (
+    <RoleNotice needs="finance" />
+  );
+}
+
+function Billing({ batchId, live }: { batchId: string; live: boolean }) {
+  const { t } = useTranslation();
+  const billing = trpc.batches.billing.useQuery(
+    { batchId },
+    { refetchInterval: live ? 2000 : false },
+  );
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) =>
+    setExpanded((previous) => {
+      const next = new Set(previous);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+
+  return (
+    <QueryState query={billing}>
+      {(data) => (
+        <Stack gap="md">
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
+            {/* The upfront entry is negative in the ledger; shown as the credits taken. */}
+            <Total
+              label={t('batch.billing.upfront')}
+              hint={t('batch.billing.upfrontHint')}
+              value={Math.abs(data.upfrontTotal)}
+              testId="billing-upfront-total"
+            />
+            <Total
+              label={t('batch.billing.refund')}
+              hint={t('batch.billing.refundHint')}
+              value={data.refundTotal}
+              testId="billing-refund-total"
+            />
+            <Total
+              label={t('batch.billing.net')}
+              hint={t('batch.billing.netHint')}
+              value={data.netSpent}
+              testId="billing-net-spent"
+            />
+          </SimpleGrid>
+
+          <Title order={4}>{t('batch.billing.rows')}</Title>
+          {data.rows.length === 0 ? (
+            <Empty description={t('batch.billing.empty')} />
+          ) : (
+            <Table.ScrollContainer minWidth={800}>
+              <Table striped>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th w={40} />
+                    <Table.Th>{t('batch.billing.id')}</Table.Th>
+                    <Table.Th>{t('common.type')}</Table.Th>
+                    <Table.Th ta="right">{t('batch.billing.taskIndex')}</Table.Th>
+                    <Table.Th ta="right">{t('common.delta')}</Table.Th>
+                    <Table.Th ta="right">{t('common.balanceAfter')}</Table.Th>
+                    <Table.Th>{t('common.memo')}</Table.Th>
+                    <Table.Th>{t('common.time')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {data.rows.map((row) => {
+                    const open = expanded.has(row.id);
+                    return (
+                      <Fragment key={row.id}>
+                        <Table.Tr data-testid="billing-ledger-row">
+                          <Table.Td>
+                            <ActionIcon
+                              variant="subtle"
+                              size="sm"
+                              aria-expanded={open}
+                              aria-label={open ? t('common.collapse') : t('common.expand')}
+                              onClick={() => toggle(row.id)}
+                              data-testid="billing-ledger-expand"
+                            >
+                              {open ? '▾' : '▸'}
+                            </ActionIcon>
+                          </Table.Td>
+                          <Table.Td ff="monospace">{row.id}</Table.Td>
+                          <Table.Td>
+                            <RefTypeBadge value={row.refType} />
+                          </Table.Td>
+                          <Table.Td ta="right">{row.taskIndex ?? '—'}</Table.Td>
+                          <Table.Td ta="right">
+                            <Num value={row.creditsDelta} signed colored />
+                          </Table.Td>
+                          <Table.Td ta="right">
+                            <Num value={row.balanceAfter} />
+                          </Table.Td>
+                          <Table.Td>{row.memo ?? '—'}</Table.Td>
+                          <Table.Td>
+                            <DateTime value={row.createdAt} />
+                          </Table.Td>
+                        </Table.Tr>
+                        {open && (
+                          <Table.Tr data-testid="billing-ledger-detail">
+                            <Table.Td />
+                            <Table.Td colSpan={7}>
+                              <Group gap="xl">
+                                <Text size="sm">
+                                  {t('common.actor')}: <Code>{row.actor}</Code>
+                                </Text>
+                                <Text size="sm">
+                                  {t('common.taskId')}: <Code>{row.taskId ?? '—'}</Code>
+                                </Text>
+                              </Group>
+                            </Table.Td>
+                          </Table.Tr>
+                        )}
+                      </Fragment>
+                    );
+                  })}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
+        </Stack>
+      )}
+    </QueryState>
+  );
+}

@@ -1,0 +1,172 @@
+import {
+  Alert,
+  Anchor,
+  Code,
+  Group,
+  Paper,
+  Progress,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+} from '@mantine/core';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { DateTime, Num, useFormat } from '../../components/format';
+import { StatusBadge } from '../../components/StatusBadge';
+import type { RouterOutputs } from '../../trpc';
+
+type Batch = RouterOutputs['batches']['get'];
+
+/** One headline figure: label above, value (with its test id) below. */
+function Figure({
+  label,
+  testId,
+  children,
+}: {
+  label: string;
+  testId: string;
+  children: ReactNode;
+}) {
+  return (
+    <Paper withBorder p="sm" radius="md">
+      <Text size="sm" c="dimmed" fw={500}>
+        {label}
+      </Text>
+      <Text size="xl" fw={700} data-testid={testId} component="div" mt={4}>
+        {children}
+      </Text>
+    </Paper>
+  );
+}
+
+export function OverviewTab({ batch }: { batch: Batch }) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const finished = batch.totalCount - batch.pendingCount;
+  const ratio = batch.totalCount > 0 ? finished / batch.totalCount : 0;
+  const notYet = t('batch.overview.notYet');
+
+  const details: [string, ReactNode][] = [
+    [
+      t('batch.overview.account'),
+      <Anchor component={Link} to={`/batches?accountId=${batch.accountId}`} key="account">
+        {batch.accountName}
+      </Anchor>,
+    ],
+    [
+      t('batch.overview.settlementStatus'),
+      <StatusBadge
+        kind="settlement"
+        value={batch.settlementStatus}
+        data-testid="overview-settlement"
+        key="s"
+      />,
+    ],
+    [
+      t('batch.overview.costPerVideo'),
+      batch.costPerVideo === null ? (
+        t('batch.overview.mixedPrices')
+      ) : (
+        <Num value={batch.costPerVideo} key="cpv" />
+      ),
+    ],
+    [t('batch.overview.required'), <Num value={batch.requiredCredits} key="r" />],
+    [
+      t('batch.overview.netSpent'),
+      <Num value={batch.netSpentCredits} data-testid="overview-net-spent" key="n" />,
+    ],
+    [t('batch.overview.canceled'), <Num value={batch.canceledCount} key="c" />],
+    [t('batch.overview.createdAt'), <DateTime value={batch.createdAt} key="ca" />],
+    [t('batch.overview.startedAt'), <DateTime value={batch.startedAt} empty={notYet} key="sa" />],
+    [t('batch.overview.finishedAt'), <DateTime value={batch.finishedAt} empty={notYet} key="fa" />],
+    [t('batch.overview.settledAt'), <DateTime value={batch.settledAt} empty={notYet} key="se" />],
+    [t('batch.overview.requestId'), <Code key="req">{batch.requestId ?? '—'}</Code>],
+    [t('batch.overview.webhookUrl'), batch.webhookUrl ?? '—'],
+  ];
+  if (batch.metadata && Object.keys(batch.metadata).length > 0) {
+    details.push([
+      t('batch.overview.metadata'),
+      <Code block key="meta">
+        {JSON.stringify(batch.metadata, null, 2)}
+      </Code>,
+    ]);
+  }
+
+  return (
+    <Stack gap="md">
+      {batch.integrityError && (
+        <Alert color="red" data-testid="overview-integrity-error">
+          {t('batch.overview.integrityError', { message: batch.integrityError })}
+        </Alert>
+      )}
+      <SimpleGrid cols={{ base: 2, sm: 4, lg: 7 }}>
+        <Figure label={t('batch.overview.status')} testId="overview-status-figure">
+          <StatusBadge kind="batch" value={batch.status} size="lg" data-testid="overview-status" />
+        </Figure>
+        <Figure label={t('batch.overview.total')} testId="overview-total">
+          <Num value={batch.totalCount} />
+        </Figure>
+        <Figure label={t('batch.overview.success')} testId="overview-success">
+          <Num value={batch.successCount} />
+        </Figure>
+        <Figure label={t('batch.overview.failed')} testId="overview-failed">
+          <Num value={batch.failedCount} />
+        </Figure>
+        <Figure label={t('batch.overview.frozen')} testId="overview-frozen">
+          <Num value={batch.frozenCredits} />
+        </Figure>
+        <Figure label={t('batch.overview.spent')} testId="overview-spent">
+          <Num value={batch.creditsSpent} />
+        </Figure>
+        <Figure label={t('batch.overview.refunded')} testId="overview-refunded">
+          <Num value={batch.refundedCredits} />
+        </Figure>
+      </SimpleGrid>
+
+      <Paper withBorder p="sm" radius="md">
+        <Group justify="space-between" mb={6}>
+          <Text size="sm" data-testid="overview-progress-label">
+            {t('batch.overview.progress', { finished, total: batch.totalCount })}
+          </Text>
+          {batch.settledAt === null && (
+            <Text size="xs" c="dimmed">
+              {t('batch.overview.live')}
+            </Text>
+          )}
+        </Group>
+        <Progress.Root size="lg" data-testid="overview-progress">
+          <Progress.Section
+            value={(batch.successCount / Math.max(batch.totalCount, 1)) * 100}
+            color="teal"
+          />
+          <Progress.Section
+            value={(batch.failedCount / Math.max(batch.totalCount, 1)) * 100}
+            color="red"
+          />
+          <Progress.Section
+            value={(batch.canceledCount / Math.max(batch.totalCount, 1)) * 100}
+            color="gray"
+          />
+        </Progress.Root>
+        <Text size="xs" c="dimmed" mt={4} aria-hidden>
+          {format.percent(ratio)}
+        </Text>
+      </Paper>
+
+      <Paper withBorder radius="md">
+        <Table variant="vertical" layout="fixed">
+          <Table.Tbody>
+            {details.map(([label, value]) => (
+              <Table.Tr key={label}>
+                <Table.Th w={200}>{label}</Table.Th>
+                <Table.Td style={{ overflowWrap: 'anywhere' }}>{value}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Paper>
+    </Stack>
+  );
+}

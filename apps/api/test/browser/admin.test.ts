@@ -1,0 +1,217 @@
+// The admin app in a real browser (Debian's Chromium driven by playwright-core): what finance
+// and support do with the SPEC §5.7 seed scenario. Also takes the screenshots in docs/.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/admin/passwords';
+import { startTestApp, type TestApp } from '../helpers';
+import { eventually, startWebhookReceiver } from '../support/webhook-receiver';
+import { buildAdminApp, launchChromium, SCREENSHOT_DIR } from './support';
+
+const PASSWORD = 'correct horse battery staple';
+const FINANCE = 'finance@batchreel.test';
+const SUPPORT = 'support@batchreel.test';
+
+let t: TestApp;
+let browser: Browser;
+let assets: string;
+let batchId: string;
+let accountId: string;
+
+async function waitUntilSettled(id: string) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const batch = await t.db.batchJob.findUniqueOrThrow({ where: { id } });
+    if (batch.settledAt) return batch;
+    if (Date.now() > deadline) throw new Error(`batch ${id} did not settle`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+beforeAll(async () => {
+  assets = await buildAdminApp();
+  t = await startTestApp({ worker: { latencyMs: 10, taskTimeoutMs: 300 }, adminAssetsDir: assets });
+  const passwordHash = await hashPassword(PASSWORD);
+  await t.db.adminUser.createMany({
+    data: [
+      { email: FINANCE, displayName: 'Fiona Finance', role: 'finance', passwordHash },
+      { email: SUPPORT, displayName: 'Sam Support', role: 'support', passwordHash },
+    ],
+  });
+  // The seed scenario: 20 videos, one of which times out.
+  const items = Array.from({ length: 20 }, (_, i) => ({
+    prompt: i === 7 ? 'A slow sunrise over the Bund [sim:timeout]' : `A lighthouse at dusk #${i}`,
+    model: 'sora-2',
+  }));
+  const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
+    method: 'POST',
+    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+    body: JSON.stringify({ items }),
+  });
+  expect(response.status).toBe(202);
+  batchId = ((await response.json()) as { batch_id: string }).batch_id;
+  accountId = (await waitUntilSettled(batchId)).accountId;
+  browser = await launchChromium();
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+  if (assets) await rm(assets, { recursive: true, force: true });
+});
+
+async function signIn(email: string, locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale });
+  const page = await context.newPage();
+  await page.goto(`${t.baseUrl}/admin/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/admin\/batches/);
+  return page;
+}
+
+const text = (page: Page, testId: string) => page.getByTestId(testId).innerText();
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+
+describe('admin app in Chromium', () => {
+  it('finance reads the seed batch: Overview, Billing and Tasks', async () => {
+    const page = await signIn(FINANCE);
+    await expect.poll(() => page.getByTestId('batch-row').count()).toBe(1);
+    await shot(page, 'batches');
+
+    await page.goto(`${t.baseUrl}/admin/batches/${batchId}`);
+    await expect.poll(() => text(page, 'overview-total')).toBe('20');
+    expect(await text(page, 'overview-success')).toBe('19');
+    expect(await text(page, 'overview-failed')).toBe('1');
+    expect(await text(page, 'overview-frozen')).toBe('200');
+    expect(await text(page, 'overview-spent')).toBe('190');
+    expect(await text(page, 'overview-refunded')).toBe('10');
+    await shot(page, 'batch-overview');
+
+    await page.getByRole('tab', { name: 'Billing' }).click();
+    await expect.poll(() => text(page, 'billing-upfront-total')).toBe('200');
+    expect(await text(page, 'billing-refund-total')).toBe('10');
+    expect(await text(page, 'billing-net-spent')).toBe('190');
+    await expect.poll(() => page.getByTestId('billing-ledger-row').count()).toBe(2);
+    expect(page.url()).toContain('tab=billing'); // a shareable link to the tab
+    await shot(page, 'batch-billing');
+
+    await page.getByRole('tab', { name: 'Tasks' }).click();
+    await expect.poll(() => page.getByTestId('task-row').count()).toBe(20);
+    const failed = page.getByTestId('task-row').filter({ hasText: '[sim:timeout]' });
+    await expect.poll(() => failed.count()).toBe(1);
+    expect(await failed.innerText()).toMatch(/timeout/);
+    await shot(page, 'batch-tasks');
+    await page.context().close();
+  });
+
+  it("finance's CSV export of the account's ledger sums to its balance", async () => {
+    const page = await signIn(FINANCE);
+    await page.goto(`${t.baseUrl}/admin/ledger?accountId=${accountId}`);
+    await expect.poll(() => page.getByTestId('ledger-row').count()).toBe(3);
+    await shot(page, 'ledger');
+    const href = await page.getByTestId('export-csv').getAttribute('href');
+    expect(href).toContain('/admin/export/ledger.csv');
+    const response = await page.request.get(new URL(href ?? '', t.baseUrl).toString());
+    expect(response.status()).toBe(200);
+    expect(response.headers()['content-type']).toMatch(/^text\/csv/);
+    const rows = parse(await response.text(), { columns: true }) as {
+      credits_delta: string;
+      account_id: string;
+    }[];
+    expect(rows.length).toBe(3); // topup +5000, batch_upfront -200, batch_refund +10
+    expect(new Set(rows.map((r) => r.account_id))).toEqual(new Set([accountId]));
+    const sum = rows.reduce((total, r) => total + Number(r.credits_delta), 0);
+    const account = await t.db.account.findUniqueOrThrow({ where: { id: accountId } });
+    expect(sum).toBe(account.balance);
+    expect(sum).toBe(4810);
+    await page.context().close();
+  });
+
+  it('support finds the failed task by search and cannot top up (UI and server)', async () => {
+    const page = await signIn(SUPPORT);
+    await page.goto(`${t.baseUrl}/admin/failed-tasks`);
+    await page.getByTestId('failed-search-text').fill('sunrise over the Bund');
+    await expect.poll(() => page.getByTestId('failed-task-row').count()).toBe(1);
+    expect(await page.getByTestId('failed-task-row').innerText()).toMatch(/timeout/);
+    await shot(page, 'failed-tasks');
+
+    await page.goto(`${t.baseUrl}/admin/accounts`);
+    await expect.poll(() => page.getByText('Demo Corp').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('topup-button').count()).toBe(0);
+
+    // Straight to the server with support's own session: refused, nothing written.
+    const before = await t.db.creditLedger.count();
+    const answer = await page.evaluate(async (id) => {
+      const response = await fetch('/trpc/accounts.topUp', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-batchreel-admin': '1' },
+        body: JSON.stringify({ json: { accountId: id, credits: 1000, reason: 'sneaky' } }),
+      });
+      return { status: response.status, body: await response.text() };
+    }, accountId);
+    expect(answer.status).toBe(403);
+    expect(answer.body).toContain('FORBIDDEN');
+    expect(await t.db.creditLedger.count()).toBe(before);
+    await page.context().close();
+  });
+
+  it('renders the batch page in Simplified Chinese', async () => {
+    const page = await signIn(FINANCE);
+    await page.goto(`${t.baseUrl}/admin/batches/${batchId}`);
+    await page.getByTestId('language-switch').getByText('中文').click();
+    await expect.poll(() => page.getByRole('tab', { name: '概览' }).count()).toBe(1);
+    expect(await page.getByRole('tab', { name: '账单' }).count()).toBe(1);
+    expect(await text(page, 'overview-frozen')).toBe('200');
+    expect(await page.locator('body').innerText()).toContain('冻结积分');
+    await shot(page, 'batch-overview-zh');
+    await page.context().close();
+  });
+
+  it('shows the dashboard, accounts, integrity and webhook deliveries', async () => {
+    // A batch whose webhook receiver keeps failing, so the deliveries screen has attempts to show.
+    const receiver = await startWebhookReceiver({ reply: () => 500 });
+    try {
+      const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          items: Array.from({ length: 10 }, (_, i) => ({
+            prompt: `Koi pond #${i}`,
+            model: 'sora-2',
+          })),
+          webhook_url: receiver.url,
+        }),
+      });
+      const { batch_id: id } = (await response.json()) as { batch_id: string };
+      await waitUntilSettled(id);
+      await eventually(() => receiver.of('batch.completed').length >= 2, 20_000, 'two attempts');
+
+      const page = await signIn(FINANCE);
+      const screens: [string, string][] = [
+        ['dashboard', 'dashboard-spent'],
+        ['accounts', 'account-row'],
+        ['integrity', 'integrity-ok'],
+        ['webhooks', 'webhook-row'],
+      ];
+      for (const [screen, ready] of screens) {
+        await page.goto(`${t.baseUrl}/admin/${screen}`);
+        await expect
+          .poll(() => page.getByTestId(ready).count(), { message: screen })
+          .toBeGreaterThan(0);
+        await shot(page, screen);
+      }
+      // The dashboard's figures are today's money: 200 + 100 frozen, 10 refunded.
+      await page.goto(`${t.baseUrl}/admin/dashboard`);
+      await expect.poll(() => text(page, 'dashboard-refunded')).toBe('10');
+      await page.context().close();
+    } finally {
+      await receiver.close();
+    }
+  });
+});
