@@ -595,9 +595,9 @@ async function main() {
       },
       {
         group: 'info',
-        label: 'info: text of 2 characters, no match',
-        // Too short for trigrams: every failure is read and tested (no target; see the report).
-        run: () => caller.batches.searchFailed({ text: 'qz' }),
+        label: 'info: text of 3 characters, no match',
+        // The shortest text the server accepts (trigrams need 3 characters), matching nothing.
+        run: () => caller.batches.searchFailed({ text: 'qzx' }),
         minRows: 0,
       },
     ];

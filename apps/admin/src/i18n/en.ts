@@ -221,6 +221,7 @@ export const en = {
     errorClass: 'Error class',
     searchText: 'Search text',
     searchTextHint: 'in the prompt or the error message',
+    textTooShort: 'Type at least 3 characters',
     batchId: 'Batch id',
     finishedFrom: 'Finished from',
     finishedTo: 'Finished to',

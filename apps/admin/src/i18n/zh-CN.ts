@@ -223,6 +223,7 @@ export const zhCN: Messages = {
     errorClass: '错误类别',
     searchText: '搜索文本',
     searchTextHint: '在提示词或错误信息中搜索',
+    textTooShort: '请至少输入 3 个字符',
     batchId: '批次 ID',
     finishedFrom: '完成起始日期',
     finishedTo: '完成截止日期',

@@ -35,7 +35,8 @@ export function FailedTasksPage() {
   const results = trpc.batches.searchFailed.useQuery(
     {
       errorCode: get('errorCode') || undefined,
-      text: get('text') || undefined,
+      // The server needs 3 characters to use its trigram index; shorter input waits.
+      text: get('text').trim().length >= 3 ? get('text') : undefined,
       batchId: isUuid(batchId) ? batchId : undefined,
       accountId: isUuid(accountId) ? accountId : undefined,
       model: get('model') || undefined,
@@ -56,6 +57,7 @@ export function FailedTasksPage() {
             param="text"
             label={t('failed.searchText')}
             description={t('failed.searchTextHint')}
+            validate={(v) => (v.trim().length >= 3 ? null : t('failed.textTooShort'))}
             data-testid="failed-search-text"
           />
           <UrlSelectFilter

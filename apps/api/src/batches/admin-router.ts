@@ -205,7 +205,8 @@ const BillingSchema = z.object({
 
 const FailedSearchInput = z.object({
   errorCode: z.string().max(100).optional(),
-  text: z.string().trim().max(200).optional(),
+  // Trigrams need 3 characters: a shorter text could only be answered by reading every failure.
+  text: z.string().trim().min(3, 'Type at least 3 characters.').max(200).optional(),
   batchId: Uuid.optional(),
   accountId: Uuid.optional(),
   model: z.string().max(200).optional(),

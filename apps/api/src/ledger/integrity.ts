@@ -14,7 +14,8 @@ export interface IntegrityReport {
  * account's ledger chain and balance, and every started batch's money (one upfront of
  * -required, exactly one refund per failed or canceled task and none for a succeeded one,
  * settled ⇒ frozen = spent + refunded). Also: no reservation left by a batch that has finished.
- * Reads in account and batch order, a bounded amount at a time.
+ * Reads one account's ledger at a time and batches 200 at a time (memory grows with the largest
+ * single account's ledger, not with the database).
  */
 export async function checkIntegrity(db: Database): Promise<IntegrityReport> {
   const violations: Violation[] = [];
