@@ -211,7 +211,9 @@ describe('failed-task search', () => {
       'Fight scene [sim:content_policy] #1',
     ]);
     expect(
-      prompts(await search({ accountId: otherAccountId, errorCode: 'provider_error', text: '#2' })),
+      prompts(
+        await search({ accountId: otherAccountId, errorCode: 'provider_error', text: '] #2' }),
+      ),
     ).toEqual(['Broken upstream [sim:provider_error] #2']);
     expect((await search({ accountId: demoAccountId, errorCode: 'content_policy' })).items).toEqual(
       [],
@@ -232,7 +234,11 @@ describe('failed-task search', () => {
     expect(prompts(await search({ text: 'reading 50 off' }))).toEqual([
       'A sign reading 50 off [sim:content_policy]',
     ]);
-    expect((await search({ text: '%' })).items).toHaveLength(1);
+    expect((await search({ text: '50%' })).items).toHaveLength(1);
+  });
+
+  it('refuses a text shorter than 3 characters (the trigram index needs 3)', async () => {
+    await expect(search({ text: 'ab' })).rejects.toThrow(/at least 3 characters/);
   });
 
   it('pages newest failure first with a keyset cursor, without gaps or repeats', async () => {
