@@ -1,0 +1,320 @@
+// `pnpm demo`: the 30-minute sales demo as one non-interactive command. It walks the story of
+// SPEC §5.7 against a running system (or one it starts), through the public REST API only, and
+// exits non-zero when any step does not show what it should.
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type Batch,
+  BatchreelApiError,
+  BatchreelClient,
+  type Exchange,
+  verifyWebhook,
+} from '@batchreel/client';
+import { SingleBar } from 'cli-progress';
+import pc from 'picocolors';
+import { connectOrStart } from './system';
+
+const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const c = tty ? pc : pc.createColors(false);
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+let failures = 0;
+/** One checked fact of the story: printed with ✓ or ✗; a ✗ makes the demo exit non-zero. */
+function check(label: string, actual: unknown, expected: unknown) {
+  const ok = JSON.stringify(actual) === JSON.stringify(expected);
+  if (!ok) failures++;
+  out(
+    ok
+      ? `  ${c.green('✓')} ${label}: ${c.bold(String(actual))}`
+      : `  ${c.red('✗')} ${label}: got ${c.bold(JSON.stringify(actual))}, expected ${JSON.stringify(expected)}`,
+  );
+}
+
+function step(n: number, title: string) {
+  out();
+  out(c.bold(c.cyan(`── ${n}. ${title} `.padEnd(78, '─'))));
+}
+
+/** Prints an HTTP exchange as a client would see it (long item lists abbreviated). */
+function show(exchange: Exchange | undefined) {
+  if (!exchange) return;
+  const body = exchange.requestBody as { items?: unknown[] } | undefined;
+  const shown =
+    body?.items && body.items.length > 3
+      ? { ...body, items: [...body.items.slice(0, 2), `… ${body.items.length - 2} more items`] }
+      : body;
+  const headers = Object.entries(exchange.requestHeaders)
+    .filter(([name]) => ['x-request-id', 'x-api-key'].includes(name.toLowerCase()))
+    .map(([name, value]) => `${name}: ${value}`);
+  out(c.dim(`  > ${exchange.method} ${exchange.path}   ${headers.join('   ')}`));
+  if (shown !== undefined) out(c.dim(indent(JSON.stringify(shown, null, 2), '  > ')));
+  const replayed = exchange.responseHeaders['idempotent-replayed'];
+  out(c.dim(`  < ${exchange.status}${replayed ? `   idempotent-replayed: ${replayed}` : ''}`));
+  out(indent(JSON.stringify(exchange.responseBody, null, 2), '  < '));
+}
+
+const indent = (text: string, prefix: string) =>
+  text
+    .split('\n')
+    .map((line) => prefix + line)
+    .join('\n');
+
+/** A webhook receiver for the demo: records raw deliveries. */
+async function startReceiver() {
+  const received: { headers: Record<string, string>; body: string }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/batchreel-webhook`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function main() {
+  const baseUrl = (
+    process.env.BATCHREEL_API_URL ?? `http://localhost:${process.env.PORT ?? 3000}`
+  ).replace(/\/$/, '');
+  out(c.bold('Batchreel — batch AI video that finance can sign off on'));
+  const system = await connectOrStart(baseUrl, (line) => out(c.dim(line)));
+  const receiver = await startReceiver();
+  let last: Exchange | undefined;
+  const client = new BatchreelClient({
+    baseUrl: system.baseUrl,
+    apiKey: process.env.BATCHREEL_API_KEY ?? 'demo-key',
+    onExchange: (exchange) => {
+      last = exchange;
+    },
+  });
+  try {
+    const before = await client.balance();
+    out(
+      c.dim(
+        `Account ${before.account_name}: balance ${before.balance}, available ${before.available_credits} credits.`,
+      ),
+    );
+
+    // ── 1. One request, one batch, a quote before any work ─────────────────────────────────────
+    step(1, 'Submit 20 videos in one request: the quote comes back before any work');
+    const requestId = `demo-${randomUUID()}`;
+    const items = Array.from({ length: 20 }, (_, i) => ({
+      prompt:
+        i === 7
+          ? 'Drone shot over the Bund at dawn [sim:timeout]'
+          : `Product teaser, scene ${i + 1}: a sneaker rotating on a turntable`,
+      model: 'sora-2',
+    }));
+    const request = {
+      items,
+      metadata: { campaign: 'sales-demo' },
+      ...(system.allowsLocalWebhooks ? { webhook_url: receiver.url } : {}),
+    };
+    const admitted = await client.createBatch(request, { requestId });
+    show(last);
+    const batchId = admitted.batch.batch_id;
+    check('cost_per_video', admitted.batch.cost_per_video, 10);
+    check('required_credits', admitted.batch.required_credits, 200);
+    check(
+      'available_credits (before this batch)',
+      admitted.batch.available_credits,
+      before.available_credits,
+    );
+    check('status', admitted.batch.status, 'queued');
+
+    // ── 2. A retried request is the same request ───────────────────────────────────────────────
+    step(2, 'The same X-Request-ID again (a client retry): the original answer, no second batch');
+    const replay = await client.createBatch(request, { requestId });
+    show(last);
+    check('Idempotent-Replayed', replay.replayed, true);
+    check('same batch_id', replay.batch.batch_id, batchId);
+    const afterReplay = await client.balance();
+    check(
+      'credits reserved once (200, not 400)',
+      afterReplay.reserved_credits - before.reserved_credits <= 200,
+      true,
+    );
+
+    // ── 3. Refused before anything runs ───────────────────────────────────────────────────────
+    step(3, 'A batch the account cannot pay: 402, and nothing is charged');
+    const balanceBefore402 = await client.balance();
+    const ledgerBefore402 = await client.ledger({ limit: 1 });
+    const tooMany = Math.floor(balanceBefore402.available_credits / 10) + 1;
+    if (tooMany > 10_000) {
+      out(
+        c.yellow(`  (skipped: ${balanceBefore402.available_credits} credits cover 10,000 videos)`),
+      );
+    } else {
+      try {
+        await client.createBatch({
+          items: Array.from({ length: tooMany }, (_, i) => ({
+            prompt: `Extra scene ${i + 1}`,
+            model: 'sora-2',
+          })),
+        });
+        check('answer', 'admitted', '402 insufficient_credits');
+      } catch (error) {
+        if (!(error instanceof BatchreelApiError)) throw error;
+        show(last);
+        check('status', error.status, 402);
+        check('error.code', error.code, 'insufficient_credits');
+        check('required_credits', error.requiredCredits, tooMany * 10);
+        check('available_credits', error.availableCredits, balanceBefore402.available_credits);
+      }
+      const balanceAfter402 = await client.balance();
+      const ledgerAfter402 = await client.ledger({ limit: 1 });
+      check('balance unchanged', balanceAfter402.balance, balanceBefore402.balance);
+      check(
+        'available unchanged',
+        balanceAfter402.available_credits,
+        balanceBefore402.available_credits,
+      );
+      check('no new ledger row', ledgerAfter402.data[0]?.id, ledgerBefore402.data[0]?.id);
+    }
+
+    // ── 4. Follow it live ──────────────────────────────────────────────────────────────────────
+    step(4, 'Follow the batch live until it is settled');
+    const bar = tty
+      ? new SingleBar({
+          format: `  {bar} {value}/{total} finished | ${c.green('{ok} ok')} ${c.red('{failed} failed')} | frozen {frozen} | {status}`,
+          barCompleteChar: '█',
+          barIncompleteChar: '░',
+          hideCursor: true,
+        })
+      : null;
+    bar?.start(20, 0, { ok: 0, failed: 0, frozen: 0, status: 'queued' });
+    let lastLine = '';
+    const settled: Batch = await client.waitForBatch(batchId, {
+      intervalMs: 250,
+      timeoutMs: 120_000,
+      onProgress: (batch) => {
+        const finished = batch.total_count - batch.pending_count;
+        if (bar) {
+          bar.update(finished, {
+            ok: batch.success_count,
+            failed: batch.failed_count,
+            frozen: batch.frozen_credits,
+            status: batch.status,
+          });
+        } else {
+          const line = `  ${finished}/${batch.total_count} finished, ${batch.success_count} ok, ${batch.failed_count} failed, frozen ${batch.frozen_credits}, ${batch.status}`;
+          if (line !== lastLine) out(line);
+          lastLine = line;
+        }
+      },
+    });
+    bar?.stop();
+
+    // ── 5. The money story ─────────────────────────────────────────────────────────────────────
+    step(5, 'The money: pre-deducted once, the failed video refunded automatically');
+    check('success_count', settled.success_count, 19);
+    check('failed_count', settled.failed_count, 1);
+    check('frozen_credits', settled.frozen_credits, 200);
+    check('credits_spent', settled.credits_spent, 190);
+    check('refunded_credits', settled.refunded_credits, 10);
+    check('net_spent_credits', settled.net_spent_credits, 190);
+    check('settlement_status', settled.settlement_status, 'refunded');
+    const failedTask = (await client.listTasks(batchId, { status: 'failed' })).data[0];
+    check('the failed task', `#${failedTask?.batch_index} ${failedTask?.error_code}`, '#7 timeout');
+    out(c.dim(`    ${failedTask?.error_message ?? ''}`));
+    const ledger = await client.ledger({ limit: 20 });
+    const rows = ledger.data.filter((row) => row.ref_id === batchId).reverse();
+    out('  Ledger rows of this batch:');
+    for (const row of rows) {
+      out(
+        `    ${row.ref_type.padEnd(14)} ${String(row.credits_delta > 0 ? `+${row.credits_delta}` : row.credits_delta).padStart(6)}   balance after ${row.balance_after}`,
+      );
+    }
+    check(
+      'ledger rows',
+      rows.map((r) => `${r.ref_type} ${r.credits_delta}`),
+      ['batch_upfront -200', 'batch_refund 10'],
+    );
+    const after = await client.balance();
+    check(`balance ${before.balance} → ${after.balance}`, before.balance - after.balance, 190);
+
+    // ── 6. The client's webhook ───────────────────────────────────────────────────────────────
+    step(6, 'The webhook the client received, signed (Standard Webhooks)');
+    if (!system.allowsLocalWebhooks) {
+      out(
+        c.yellow(
+          '  (skipped: this system keeps webhooks off private networks; start it with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true to see this step)',
+        ),
+      );
+    } else {
+      const deadline = Date.now() + 15_000;
+      const completed = () => receiver.received.find((r) => r.body.includes('"batch.completed"'));
+      while (!completed() && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const delivery = completed();
+      check('batch.completed received', delivery !== undefined, true);
+      if (delivery) {
+        const secret = (await client.webhookSecret()).secret;
+        const verified = verifyWebhook<{ type: string; data: Batch }>({
+          body: delivery.body,
+          headers: delivery.headers,
+          secret,
+        });
+        out(c.dim(`  > POST ${receiver.url}`));
+        out(c.dim(`  > webhook-id: ${delivery.headers['webhook-id']}`));
+        out(
+          c.dim(`  > webhook-signature: ${delivery.headers['webhook-signature']?.slice(0, 30)}…`),
+        );
+        check('signature verified with the account secret', true, true);
+        check(
+          'webhook credits_spent / refunded_credits',
+          `${verified.payload.data.credits_spent} / ${verified.payload.data.refunded_credits}`,
+          '190 / 10',
+        );
+      }
+    }
+
+    // ── 7. Where finance looks ────────────────────────────────────────────────────────────────
+    step(7, 'Where finance reconciles it');
+    out(
+      `  ${c.bold(`${system.baseUrl}/admin/batches/${batchId}`)}   (Overview, Billing and Tasks tabs)`,
+    );
+    out(
+      system.admin
+        ? `  Sign in as ${c.bold(system.admin.email)} / ${c.bold(system.admin.password)}`
+        : '  Sign in with the admin e-mail and password that `pnpm start` printed.',
+    );
+    if (system.admin && tty && process.stdin.isTTY) {
+      // A system the demo started lives as long as the demo: keep it up for the admin walkthrough.
+      out();
+      out(
+        c.dim(
+          '  This demo system keeps running for the admin walkthrough; press Ctrl-C to stop it.',
+        ),
+      );
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+  } finally {
+    await receiver.close();
+    await system.stop();
+  }
+  out();
+  if (failures > 0) {
+    out(c.red(c.bold(`✗ ${failures} check(s) did not show what they should.`)));
+    process.exit(1);
+  }
+  out(c.green(c.bold('✓ Every step showed what it should.')));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@batchreel/db';
+import { generatePassword } from '../admin/passwords';
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const API_DIR = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface DemoSystem {
+  baseUrl: string;
+  /** Known when the demo started the system itself; otherwise printed by `pnpm start`. */
+  admin: { email: string; password: string } | null;
+  /** Whether the system lets webhooks reach this machine (the demo's receiver). */
+  allowsLocalWebhooks: boolean;
+  stop(): Promise<void>;
+}
+
+async function answers(baseUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(1500) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The system the demo talks to: the one answering at `baseUrl`, or — when none answers — a fresh
+ * one started here (embedded PostgreSQL in a temporary directory, demo data, webhooks allowed to
+ * reach this machine so the demo's own receiver gets them), stopped when the demo ends.
+ */
+export async function connectOrStart(
+  baseUrl: string,
+  log: (line: string) => void,
+): Promise<DemoSystem> {
+  if (await answers(baseUrl)) {
+    log(`Using the system already running at ${baseUrl}.`);
+    return { baseUrl, admin: null, allowsLocalWebhooks: false, stop: async () => {} };
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'batchreel-demo-'));
+  // Run as root, the embedded cluster drops to another user, who must be able to enter the directory.
+  await chmod(dataDir, 0o755);
+  const port = await freePort();
+  const admin = { email: 'admin@batchreel.local', password: generatePassword() };
+  log(`No system answers at ${baseUrl}: starting one on port ${port} (data in ${dataDir})…`);
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: API_DIR,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      EMBEDDED_PG_PORT: String(await freePort()),
+      SEED_DEMO: 'true',
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.pid) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid, 'SIGTERM');
+      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  const started = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  while (!(await answers(started))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`The system did not start:\n${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { baseUrl: started, admin, allowsLocalWebhooks: true, stop };
+}

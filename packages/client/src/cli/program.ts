@@ -1,0 +1,215 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BatchreelApiError } from '../errors';
+import { TASK_STATUSES } from '../types';
+import { balance, type LedgerOptions, ledger } from './account';
+import { cancel, results, status, type TasksOptions, tasks } from './batch';
+import { DEFAULT_API_URL, readEnvironment } from './config';
+import { type CommandContext, createContext, describeApiError, exitCodeFor } from './context';
+import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes';
+import { createIo } from './output';
+import { type SubmitOptions, submit } from './submit';
+import { type VerifyOptions, verifyWebhookFile } from './verify';
+import { type WatchOptions, watchBatch } from './watch';
+
+function positiveInteger(max: number) {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+      throw new InvalidArgumentError(`must be an integer from 1 to ${max}.`);
+    }
+    return Number(value);
+  };
+}
+
+function nonNegativeInteger(value: string) {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number of seconds.');
+  return Number(value);
+}
+
+function seconds(value: string) {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0.1 || parsed > 3600) {
+    throw new InvalidArgumentError('must be a number of seconds from 0.1 to 3600.');
+  }
+  return parsed;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+interface JsonFlag {
+  json?: boolean;
+}
+
+const ENVIRONMENT_HELP = `Environment:
+  BATCHREEL_API_URL         API address (default ${DEFAULT_API_URL}); --api-url wins
+  BATCHREEL_API_KEY         API key (X-API-Key); --api-key wins
+  BATCHREEL_WEBHOOK_SECRET  signing secret for verify-webhook when --secret is not given
+  NO_COLOR                  no colours (colours are only used on a terminal anyway)`;
+
+export function buildProgram(ctx: CommandContext, done: (code: ExitCode) => void): Command {
+  const program = new Command('batchreel')
+    .description(
+      'Batch AI-video generation from the command line: submit prompt files, follow batches, download manifests.',
+    )
+    .option('--api-url <url>', `API address (env BATCHREEL_API_URL, default ${DEFAULT_API_URL})`)
+    .option('--api-key <key>', 'API key (env BATCHREEL_API_KEY)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}\n`)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.io.stdout.write(text),
+      writeErr: (text) => ctx.io.stderr.write(text),
+      outputError: (text, write) => write(ctx.io.colorErr.red(text)),
+    });
+
+  const run =
+    <A extends unknown[]>(action: (...args: A) => Promise<ExitCode>) =>
+    async (...args: A) =>
+      done(await action(...args));
+
+  program
+    .command('submit')
+    .description('Validate a JSONL or CSV file of prompts, show the quote, confirm and submit it.')
+    .argument('<file>', '.jsonl (one {"prompt","model","seconds","size"} object per line) or .csv')
+    .option('--model <model>', 'model for items that name none, e.g. sora-2')
+    .option('--webhook-url <url>', 'where to POST the signed batch events')
+    .option('--request-id <id>', 'X-Request-ID idempotency key (default: a new one per run)')
+    .option(
+      '--metadata <key=value>',
+      'metadata echoed on reads and webhooks (repeatable)',
+      collect,
+      [],
+    )
+    .option('-y, --yes', 'submit without asking (required without a terminal)')
+    .option('--dry-run', 'show the quote only; submit nothing')
+    .option('--watch', 'follow the batch until it settles (exit 4 unless it completes cleanly)')
+    .addOption(
+      new Option('--interval <seconds>', 'seconds between reads with --watch')
+        .argParser(seconds)
+        .default(2),
+    )
+    .option('--json', 'machine-readable output on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  batchreel submit prompts.jsonl --yes --watch
+  batchreel submit prompts.csv --model sora-2 --metadata campaign=spring --request-id spring-001`,
+    )
+    .action(run((file: string, options: SubmitOptions) => submit(ctx, file, options)));
+
+  program
+    .command('status')
+    .description('Counts, credits and settlement of a batch.')
+    .argument('<batch_id>')
+    .option('--json', 'the batch as JSON')
+    .action(run((batchId: string, options: JsonFlag) => status(ctx, batchId, options)));
+
+  program
+    .command('watch')
+    .description(
+      'Follow a batch until it settles; exit 0 when it completed cleanly, 4 when it settled partial, failed or canceled.',
+    )
+    .argument('<batch_id>')
+    .addOption(
+      new Option('--interval <seconds>', 'seconds between reads').argParser(seconds).default(2),
+    )
+    .option('--json', 'print the settled batch as JSON')
+    .action(run((batchId: string, options: WatchOptions) => watchBatch(ctx, batchId, options)));
+
+  program
+    .command('tasks')
+    .description("A batch's tasks in request order: status, prompt, error, video URL.")
+    .argument('<batch_id>')
+    .addOption(new Option('--status <status>', 'only tasks in this status').choices(TASK_STATUSES))
+    .option('--limit <n>', 'at most this many tasks', positiveInteger(1_000_000))
+    .option('--json', 'the tasks as a JSON array')
+    .action(run((batchId: string, options: TasksOptions) => tasks(ctx, batchId, options)));
+
+  program
+    .command('results')
+    .description(
+      'Write the CSV manifest of a batch (index, prompt, status, video_url, error), in request order.',
+    )
+    .argument('<batch_id>')
+    .option('-o, --out <file>', 'where to write the CSV; - for stdout', '-')
+    .action(run((batchId: string, options: { out: string }) => results(ctx, batchId, options)));
+
+  program
+    .command('cancel')
+    .description('Cancel a batch: waiting tasks are canceled and refunded, running ones finish.')
+    .argument('<batch_id>')
+    .option('--json', 'the batch as JSON')
+    .action(run((batchId: string, options: JsonFlag) => cancel(ctx, batchId, options)));
+
+  program
+    .command('balance')
+    .description('Balance, reserved and available credits.')
+    .option('--json', 'as JSON')
+    .action(run((options: JsonFlag) => balance(ctx, options)));
+
+  program
+    .command('ledger')
+    .description("The account's credit ledger, newest first.")
+    .option('--limit <n>', 'entries per page (1–1000)', positiveInteger(1000), 20)
+    .option('--cursor <cursor>', 'the next page, from a previous answer')
+    .option('--json', 'the page as JSON')
+    .action(run((options: LedgerOptions) => ledger(ctx, options)));
+
+  program
+    .command('verify-webhook')
+    .description(
+      'Check the signature of a saved webhook delivery: a JSON file {"headers": {...}, "body": "<raw body>"}.',
+    )
+    .argument('<file>')
+    .option(
+      '--secret <whsec>',
+      'signing secret (repeatable during a rotation; env BATCHREEL_WEBHOOK_SECRET)',
+      collect,
+      [],
+    )
+    .option(
+      '--tolerance-seconds <n>',
+      'how old (or new) the webhook-timestamp may be; raise it for old saved deliveries',
+      nonNegativeInteger,
+      300,
+    )
+    .option('--json', 'the outcome as JSON')
+    .action(run((file: string, options: VerifyOptions) => verifyWebhookFile(ctx, file, options)));
+
+  return program;
+}
+
+/** Runs the CLI and resolves with its exit code; every failure is reported here, once. */
+export async function runCli(argv: string[]): Promise<ExitCode> {
+  const env = readEnvironment();
+  const io = createIo(env.noColor);
+  let program: Command | undefined;
+  const ctx = createContext(io, env, () => program?.opts() ?? {});
+  let code: ExitCode = EXIT.ok;
+  program = buildProgram(ctx, (result) => {
+    code = result;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (error) {
+    const c = io.colorErr;
+    if (error instanceof CommanderError) {
+      // Help and version are successes; every other parse failure is a usage error.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version'
+        ? EXIT.ok
+        : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.err(c.red(error.message));
+      return error.exitCode;
+    }
+    if (error instanceof BatchreelApiError) {
+      for (const line of describeApiError(error)) io.err(c.red(line));
+      return exitCodeFor(error);
+    }
+    io.err(c.red(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`));
+    if (env.debug && error instanceof Error && error.stack) io.err(error.stack);
+    return EXIT.error;
+  }
+}

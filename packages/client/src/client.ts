@@ -1,0 +1,339 @@
+import { BatchreelApiError, errorFromResponse } from './errors';
+import type {
+  Balance,
+  Batch,
+  BatchAdmitted,
+  CreateBatchRequest,
+  DeliveryPage,
+  DeliveryStatus,
+  LedgerPage,
+  Quote,
+  SigningSecret,
+  Task,
+  TaskPage,
+  TaskStatus,
+} from './types';
+
+export interface ClientOptions {
+  /** Where the API is, e.g. `https://batchreel.example` (no `/api/enterprise`). */
+  baseUrl: string;
+  /** Sent as `X-API-Key`. */
+  apiKey: string;
+  /** Defaults to the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Sent as `User-Agent` where the runtime allows it. */
+  userAgent?: string;
+  /**
+   * Called after every HTTP exchange that got an answer, successful or not (the demo prints
+   * requests and answers). The headers are the ones sent, API key included: redact before logging.
+   */
+  onExchange?: (exchange: Exchange) => void;
+}
+
+/** One request and its answer, as {@link ClientOptions.onExchange} sees it. */
+export interface Exchange {
+  method: string;
+  /** Path and query string, e.g. `/api/enterprise/ledger?limit=5`. */
+  path: string;
+  requestHeaders: Record<string, string>;
+  /** The JSON body sent, or `undefined`. */
+  requestBody: unknown;
+  status: number;
+  /** Lower-case names, e.g. `x-request-id`, `idempotent-replayed`. */
+  responseHeaders: Record<string, string>;
+  /** Parsed JSON, or the text when the answer was not JSON. */
+  responseBody: unknown;
+  durationMs: number;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+interface Answer<T> {
+  body: T;
+  headers: Record<string, string>;
+}
+
+const PREFIX = '/api/enterprise';
+const DEFAULT_USER_AGENT = '@batchreel/client';
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** Why a request got no answer, in words: Node's fetch hides the socket error in `cause`. */
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  if (cause && typeof cause.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A client for the Batchreel public REST API (`/api/enterprise`). Every method resolves with the
+ * JSON body the API answered, field for field, or rejects with a {@link BatchreelApiError}.
+ *
+ * @example
+ * const client = new BatchreelClient({ baseUrl: 'http://localhost:3000', apiKey: 'demo-key' });
+ * const { batch } = await client.createBatch({ items: [{ prompt: 'A cat', model: 'sora-2' }] });
+ * const settled = await client.waitForBatch(batch.batch_id);
+ */
+export class BatchreelClient {
+  readonly #baseUrl: string;
+  readonly #apiKey: string;
+  readonly #fetch: typeof fetch;
+  readonly #userAgent: string;
+  readonly #onExchange: ((exchange: Exchange) => void) | undefined;
+
+  constructor(options: ClientOptions) {
+    if (!options.baseUrl) throw new TypeError('BatchreelClient: baseUrl is required.');
+    if (!options.apiKey) throw new TypeError('BatchreelClient: apiKey is required.');
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#apiKey = options.apiKey;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.#onExchange = options.onExchange;
+  }
+
+  /** The same validation and price as submitting, and whether it would be admitted now. Creates nothing. */
+  async quote(request: CreateBatchRequest): Promise<Quote> {
+    return (await this.#request<Quote>('POST', '/video-batch/quote', { body: request })).body;
+  }
+
+  /**
+   * Submits a batch. Pass a `requestId` (`X-Request-ID`, ≤ 255 printable ASCII characters) to make
+   * retries safe: the same id and body answer the original batch with `replayed: true` and create
+   * nothing. Rejects with `insufficient_credits` (402, `requiredCredits`/`availableCredits` set)
+   * when the account cannot pay; then nothing was created or charged.
+   */
+  async createBatch(
+    request: CreateBatchRequest,
+    options: { requestId?: string } = {},
+  ): Promise<{ batch: BatchAdmitted; replayed: boolean }> {
+    const headers: Record<string, string> = {};
+    if (options.requestId !== undefined) headers['X-Request-ID'] = options.requestId;
+    const answer = await this.#request<BatchAdmitted>('POST', '/video-batch', {
+      body: request,
+      headers,
+    });
+    return { batch: answer.body, replayed: answer.headers['idempotent-replayed'] === 'true' };
+  }
+
+  /** Status, live counts and billing of a batch. */
+  async getBatch(batchId: string): Promise<Batch> {
+    return (await this.#request<Batch>('GET', `/video-batch/${encodeURIComponent(batchId)}`)).body;
+  }
+
+  /** One page of a batch's tasks, in request order (`batch_index`). */
+  async listTasks(
+    batchId: string,
+    query: { status?: TaskStatus; limit?: number; cursor?: string } = {},
+  ): Promise<TaskPage> {
+    const path = `/video-batch/${encodeURIComponent(batchId)}/tasks`;
+    return (await this.#request<TaskPage>('GET', path, { query })).body;
+  }
+
+  /** Every task of a batch (optionally of one status), in request order, page after page. */
+  async *tasks(
+    batchId: string,
+    query: { status?: TaskStatus; pageSize?: number } = {},
+  ): AsyncIterable<Task> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listTasks(batchId, {
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.pageSize ? { limit: query.pageSize } : {}),
+        ...(cursor ? { cursor } : {}),
+      });
+      yield* page.data;
+      cursor = page.has_more && page.next_cursor ? page.next_cursor : undefined;
+    } while (cursor);
+  }
+
+  /** Cancels waiting tasks (refunded at once); running ones finish. `409 not_cancellable` once settled. */
+  async cancelBatch(batchId: string): Promise<Batch> {
+    const path = `/video-batch/${encodeURIComponent(batchId)}/cancel`;
+    return (await this.#request<Batch>('POST', path)).body;
+  }
+
+  /** Balance, credits reserved by admitted batches, and available credits. */
+  async balance(): Promise<Balance> {
+    return (await this.#request<Balance>('GET', '/balance')).body;
+  }
+
+  /** The account's statement, newest first. */
+  async ledger(query: { limit?: number; cursor?: string } = {}): Promise<LedgerPage> {
+    return (await this.#request<LedgerPage>('GET', '/ledger', { query })).body;
+  }
+
+  /** The `whsec_...` secret that signs webhook deliveries. */
+  async webhookSecret(): Promise<SigningSecret> {
+    return (await this.#request<SigningSecret>('GET', '/webhook-secret')).body;
+  }
+
+  /** A new signing secret; the old one keeps signing for `overlapSeconds` (server default 24 h). */
+  async rotateWebhookSecret(overlapSeconds?: number): Promise<SigningSecret> {
+    const body = overlapSeconds === undefined ? {} : { overlap_seconds: overlapSeconds };
+    return (await this.#request<SigningSecret>('POST', '/webhook-secret/rotate', { body })).body;
+  }
+
+  /** Events sent (or being sent) to your webhooks, newest first, with their attempts. */
+  async webhookDeliveries(
+    query: { batchId?: string; status?: DeliveryStatus; limit?: number; cursor?: string } = {},
+  ): Promise<DeliveryPage> {
+    const { batchId, ...rest } = query;
+    return (
+      await this.#request<DeliveryPage>('GET', '/webhook-deliveries', {
+        query: { batch_id: batchId, ...rest },
+      })
+    ).body;
+  }
+
+  /**
+   * Polls `GET /video-batch/{id}` until `settlement_status` is no longer `pending`, and resolves
+   * with the settled batch. Calls `onProgress` with each read. Rejects with a
+   * `BatchreelApiError` of code `wait_timeout` (status 0) after `timeoutMs`, and with the
+   * signal's reason when `signal` aborts.
+   */
+  async waitForBatch(
+    batchId: string,
+    options: {
+      intervalMs?: number;
+      timeoutMs?: number;
+      onProgress?: (batch: Batch) => void;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<Batch> {
+    const intervalMs = options.intervalMs ?? 1000;
+    const deadline =
+      options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const batch = (
+        await this.#request<Batch>('GET', `/video-batch/${encodeURIComponent(batchId)}`, {
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
+      ).body;
+      options.onProgress?.(batch);
+      if (batch.settlement_status !== 'pending') return batch;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new BatchreelApiError({
+          status: 0,
+          code: 'wait_timeout',
+          message: `Batch ${batchId} did not settle within ${options.timeoutMs} ms (it is ${batch.status}, ${batch.pending_count} tasks pending).`,
+          body: batch,
+        });
+      }
+      await sleep(Math.min(intervalMs, left), options.signal);
+    }
+  }
+
+  async #request<T>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<Answer<T>> {
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) search.set(name, String(value));
+    }
+    const fullPath = `${PREFIX}${path}${search.size ? `?${search}` : ''}`;
+    const url = `${this.#baseUrl}${fullPath}`;
+    const requestHeaders: Record<string, string> = {
+      Accept: 'application/json',
+      'X-API-Key': this.#apiKey,
+      'User-Agent': this.#userAgent,
+      ...options.headers,
+    };
+    const hasBody = options.body !== undefined;
+    if (hasBody) requestHeaders['Content-Type'] = 'application/json';
+
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = await this.#fetch(url, {
+        method,
+        headers: requestHeaders,
+        ...(hasBody ? { body: JSON.stringify(options.body) } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw new BatchreelApiError({
+        status: 0,
+        code: 'network_error',
+        message: `Could not reach ${method} ${url}: ${describeNetworkError(error)}`,
+        cause: error,
+      });
+    }
+
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new BatchreelApiError({
+        status: response.status,
+        code: 'network_error',
+        message: `The answer to ${method} ${url} broke off: ${describeNetworkError(error)}`,
+        requestId: response.headers.get('x-request-id'),
+        cause: error,
+      });
+    }
+    let body: unknown = text;
+    let isJson = false;
+    if (text.length > 0) {
+      try {
+        body = JSON.parse(text);
+        isJson = true;
+      } catch {
+        // Not JSON (a proxy's HTML error page, say): keep the text for the error.
+      }
+    }
+    const responseHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      responseHeaders[name] = value;
+    });
+    this.#onExchange?.({
+      method,
+      path: fullPath,
+      requestHeaders,
+      requestBody: options.body,
+      status: response.status,
+      responseHeaders,
+      responseBody: body,
+      durationMs: Math.round(performance.now() - started),
+    });
+
+    const requestId = response.headers.get('x-request-id');
+    if (!response.ok) throw errorFromResponse(response.status, body, requestId);
+    if (!isJson) {
+      throw new BatchreelApiError({
+        status: response.status,
+        code: 'invalid_response',
+        message: `${method} ${url} answered ${response.status} with a body that is not JSON${
+          text ? `: ${text.trim().slice(0, 200)}` : ' (empty)'
+        }`,
+        requestId,
+        body,
+      });
+    }
+    return { body: body as T, headers: responseHeaders };
+  }
+}

@@ -1,0 +1,243 @@
+// The public REST API's request and response bodies, field for field (snake_case) as the server's
+// zod schemas define them (apps/api/src/*/schemas.ts). Written out by hand on purpose: a package
+// never imports from an app, and these types are the client's contract with the wire format.
+
+/** ISO-8601 timestamp, as every response renders times. */
+export type Timestamp = string;
+
+/** Lifecycle of a batch: `queued` → `processing` → a final status. */
+export type BatchStatus = 'queued' | 'processing' | 'completed' | 'partial' | 'failed' | 'canceled';
+
+/** Money state of a batch: `pending` until settlement. */
+export type SettlementStatus = 'pending' | 'settled' | 'refunded';
+
+/** Lifecycle of one video task. */
+export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+
+export const TASK_STATUSES: readonly TaskStatus[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'canceled',
+];
+
+/** Why a ledger row exists. */
+export type LedgerRefType = 'topup' | 'batch_upfront' | 'batch_refund' | 'adjustment';
+
+/** One video to generate. */
+export interface VideoItem {
+  /** What the video shows (non-empty, ≤ 2,000 characters). */
+  prompt: string;
+  /** A model id from the catalogue, e.g. `sora-2`. */
+  model: string;
+  /** Video length; one of the model's allowed lengths (default: its first). */
+  seconds?: number;
+  /** Frame size `WIDTHxHEIGHT`; one of the model's allowed sizes (default: its first). */
+  size?: string;
+}
+
+/** Body of `POST /video-batch` and `POST /video-batch/quote`. */
+export interface CreateBatchRequest {
+  /** 1 to 10,000 items. */
+  items: VideoItem[];
+  /** Where to POST signed batch events (https; http only where the server allows it). */
+  webhook_url?: string;
+  /** Your own key/value strings, echoed on reads and webhooks. */
+  metadata?: Record<string, string>;
+}
+
+/** Per-model count and price of a batch. */
+export interface QuoteLine {
+  model: string;
+  count: number;
+  price_credits: number;
+  subtotal_credits: number;
+}
+
+interface QuoteFields {
+  total_count: number;
+  /** Credits per video when every item costs the same, else `null` (see `breakdown`). */
+  cost_per_video: number | null;
+  /** What the batch pre-deducts. */
+  required_credits: number;
+  /** Balance minus credits reserved by admitted, not-yet-started batches, before this batch. */
+  available_credits: number;
+  breakdown: QuoteLine[];
+}
+
+/** Answer of `POST /video-batch/quote`: the quote and whether it would be admitted now. */
+export interface Quote extends QuoteFields {
+  ok: true;
+  balance: number;
+  reserved_credits: number;
+  would_admit: boolean;
+  /** Credits missing for admission; 0 when it would be admitted. */
+  shortfall_credits: number;
+}
+
+/** `202` answer of `POST /video-batch`. */
+export interface BatchAdmitted extends QuoteFields {
+  ok: true;
+  batch_id: string;
+  status: 'queued';
+  request_id: string;
+  balance_snapshot: true;
+  enqueue: 'queued';
+}
+
+/** A batch: status, counts and billing (`GET /video-batch/{id}`). */
+export interface Batch {
+  ok: true;
+  batch_id: string;
+  request_id: string | null;
+  status: BatchStatus;
+  total_count: number;
+  success_count: number;
+  failed_count: number;
+  canceled_count: number;
+  /** Tasks not yet finished. */
+  pending_count: number;
+  cost_per_video: number | null;
+  required_credits: number;
+  /** Pre-deducted at start (0 while queued). */
+  frozen_credits: number;
+  /** Σ price of succeeded tasks (set at settlement). */
+  credits_spent: number;
+  /** Σ refunds of failed and canceled tasks. */
+  refunded_credits: number;
+  /** frozen − refunded. */
+  net_spent_credits: number;
+  settlement_status: SettlementStatus;
+  breakdown: QuoteLine[];
+  webhook_url: string | null;
+  metadata: Record<string, string> | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  settled_at: Timestamp | null;
+}
+
+/** One video task of a batch. */
+export interface Task {
+  task_id: string;
+  /** 0-based position of the item in the request. */
+  batch_index: number;
+  prompt: string;
+  model: string;
+  parameters: { seconds: number; size: string };
+  status: TaskStatus;
+  attempts: number;
+  cost_credits: number;
+  video_url: string | null;
+  /** Stable code: `timeout`, `provider_error`, `content_policy`, `network_error`, `canceled`, … */
+  error_code: string | null;
+  error_message: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+/** A cursor-paginated page. */
+export interface Page<T> {
+  ok: true;
+  data: T[];
+  has_more: boolean;
+  /** Pass back unchanged as `cursor` for the next page. */
+  next_cursor: string | null;
+}
+
+export type TaskPage = Page<Task>;
+
+/** `GET /balance`. */
+export interface Balance {
+  ok: true;
+  account_id: string;
+  account_name: string;
+  /** Σ of the ledger: credits the account holds. */
+  balance: number;
+  /** Held by admitted batches that have not started yet. */
+  reserved_credits: number;
+  /** balance − reserved: what a new batch may spend. */
+  available_credits: number;
+}
+
+/** One ledger row of the account's statement. */
+export interface LedgerEntry {
+  /** Increases with time. */
+  id: string;
+  ref_type: LedgerRefType;
+  /** The batch for batch entries; the grant or correction otherwise. */
+  ref_id: string;
+  /** The refunded task, for `batch_refund`. */
+  task_id: string | null;
+  /** Signed, never 0. */
+  credits_delta: number;
+  balance_after: number;
+  memo: string | null;
+  created_at: Timestamp;
+}
+
+/** Newest first. */
+export type LedgerPage = Page<LedgerEntry>;
+
+/** `GET /webhook-secret` and `POST /webhook-secret/rotate`. */
+export interface SigningSecret {
+  ok: true;
+  /** The current `whsec_...` secret. */
+  secret: string;
+  created_at: Timestamp;
+  /** Rotated-out secrets still in their overlap window. */
+  previous_secrets: { secret_prefix: string; expires_at: Timestamp }[];
+}
+
+export type WebhookEventType = 'batch.processing' | 'batch.completed' | 'batch.canceled';
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookAttempt {
+  attempted_at: Timestamp;
+  /** `null` when no answer arrived. */
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  /** The first 2 KiB of the receiver's answer. */
+  response_body: string | null;
+}
+
+/** One event sent (or being sent) to a webhook URL, with its attempts. */
+export interface WebhookDelivery {
+  delivery_id: string;
+  event_id: string;
+  event_type: WebhookEventType;
+  batch_id: string | null;
+  url: string;
+  status: DeliveryStatus;
+  attempt_count: number;
+  next_attempt_at: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  /** Oldest first. */
+  attempts: WebhookAttempt[];
+}
+
+/** Newest first. */
+export type DeliveryPage = Page<WebhookDelivery>;
+
+/** What a webhook delivery's body holds (`data` is the batch as `GET /video-batch/{id}` shows it). */
+export interface WebhookEvent {
+  id: string;
+  type: WebhookEventType;
+  timestamp: Timestamp;
+  data: Omit<Batch, 'ok'>;
+}
+
+/** The error envelope every non-2xx answer carries. */
+export interface ErrorResponse {
+  ok: false;
+  error: { code: string; message: string; details: { path: string; message: string }[] };
+  request_id: string;
+  required_credits?: number;
+  available_credits?: number;
+}
