@@ -24,6 +24,14 @@ export type {
   PlannedLedgerEntry,
 } from './ledger';
 export { expectedDeltaSign, hasValidDeltaSign, planLedgerEntry } from './ledger';
+export type { ChainedLedgerRow } from './ledger-chain';
+export {
+  canonicalLedgerRow,
+  chainHead,
+  checkLedgerChain,
+  genesisHash,
+  ledgerRowHash,
+} from './ledger-chain';
 export type {
   ModelPrice,
   ModelProblem,

@@ -37,6 +37,8 @@ export const VIOLATION_CODES = [
   'tasks_not_terminal',
   'status_mismatch',
   'settlement_status_mismatch',
+  'ledger_hash_mismatch',
+  'ledger_chain_broken',
 ] as const;
 
 /** One of {@link VIOLATION_CODES}. */

@@ -1,4 +1,9 @@
-import { checkAccountLedger, checkBatchLedger, type Violation } from '@batchreel/billing';
+import {
+  checkAccountLedger,
+  checkBatchLedger,
+  checkLedgerChain,
+  type Violation,
+} from '@batchreel/billing';
 import type { Database } from '@batchreel/db';
 
 export interface IntegrityReport {
@@ -11,7 +16,8 @@ export interface IntegrityReport {
 
 /**
  * The SPEC §5 invariants over the whole database, through `packages/billing`'s checks: every
- * account's ledger chain and balance, and every started batch's money (one upfront of
+ * account's ledger (balances, and the hash chain that makes an edited, removed or inserted row
+ * visible), and every started batch's money (one upfront of
  * -required, exactly one refund per failed or canceled task and none for a succeeded one,
  * settled ⇒ frozen = spent + refunded). Also: no reservation left by a batch that has finished.
  * Reads one account's ledger at a time and batches 200 at a time (memory grows with the largest
@@ -36,10 +42,15 @@ export async function checkIntegrity(db: Database): Promise<IntegrityReport> {
         taskId: true,
         creditsDelta: true,
         balanceAfter: true,
+        createdAt: true,
+        prevHash: true,
+        rowHash: true,
       },
     });
     ledgerRows += rows.length;
     violations.push(...checkAccountLedger(account, rows));
+    // Tamper evidence: each row's hash, chained to the row before it.
+    violations.push(...checkLedgerChain(account.id, rows));
   }
 
   let batches = 0;

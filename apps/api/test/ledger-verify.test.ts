@@ -1,0 +1,204 @@
+// Audit-grade ledger verification: the database chains every ledger row to the previous one of
+// its account; `pnpm ledger:verify` recomputes the chains and every SPEC §5 invariant. Here the
+// real command runs against a real database, before and after someone edits the ledger behind
+// the application's back (as the database owner, with the append-only guard switched off).
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { checkLedgerChain, genesisHash, ledgerRowHash } from '@batchreel/billing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './helpers';
+
+const API_DIR = resolve(import.meta.dirname, '..');
+
+let t: TestApp;
+let owner: pg.Client;
+let accountId: string;
+
+async function runVerify(...args: string[]) {
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/ledger-verify.ts', ...args],
+      {
+        cwd: API_DIR,
+        env: { ...process.env, DATABASE_URL: t.database.connectionString, LOG_LEVEL: 'warn' },
+      },
+    );
+    return { code: 0, stdout };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** As the database owner: one statement with the append-only guard off (what an attacker with DB access could do). */
+async function behindTheAppsBack(sql: string, params: unknown[]) {
+  await owner.query('BEGIN');
+  await owner.query('ALTER TABLE credit_ledger DISABLE TRIGGER credit_ledger_append_only');
+  await owner.query(sql, params);
+  await owner.query('ALTER TABLE credit_ledger ENABLE TRIGGER credit_ledger_append_only');
+  await owner.query('COMMIT');
+}
+
+const ledgerRowIdsIn = (violations: { ledgerRowId?: string }[]) => [
+  ...new Set(violations.flatMap((v) => (v.ledgerRowId ? [v.ledgerRowId] : []))),
+];
+
+beforeAll(async () => {
+  t = await startTestApp({ worker: { latencyMs: 10, taskTimeoutMs: 300 } });
+  owner = new pg.Client({ connectionString: t.database.connectionString });
+  await owner.connect();
+  // The seed scenario: topup +5000, batch_upfront -200, batch_refund +10.
+  const items = Array.from({ length: 20 }, (_, i) => ({
+    prompt: i === 7 ? 'slow [sim:timeout]' : `scene ${i}`,
+    model: 'sora-2',
+  }));
+  const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
+    method: 'POST',
+    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+    body: JSON.stringify({ items }),
+  });
+  const { batch_id: batchId } = (await response.json()) as { batch_id: string };
+  for (let i = 0; i < 300; i++) {
+    const batch = await t.db.batchJob.findUniqueOrThrow({ where: { id: batchId } });
+    if (batch.settledAt) {
+      accountId = batch.accountId;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(accountId).toBeDefined();
+}, 60_000);
+
+afterAll(async () => {
+  await owner?.end();
+  await t?.close();
+});
+
+const rowsOf = (account: string) =>
+  t.db.creditLedger.findMany({ where: { accountId: account }, orderBy: { id: 'asc' } });
+
+describe('ledger hash chain', () => {
+  it('is written by the database exactly as packages/billing recomputes it', async () => {
+    const rows = await rowsOf(accountId);
+    expect(rows.map((r) => `${r.refType} ${r.creditsDelta}`)).toEqual([
+      'topup 5000',
+      'batch_upfront -200',
+      'batch_refund 10',
+    ]);
+    expect(rows[0]?.prevHash).toBe(genesisHash(accountId));
+    let prev = genesisHash(accountId);
+    for (const row of rows) {
+      expect(row.prevHash).toBe(prev);
+      expect(row.rowHash).toBe(ledgerRowHash(prev, row));
+      prev = row.rowHash ?? '';
+    }
+    expect(checkLedgerChain(accountId, rows)).toEqual([]);
+  });
+
+  it('orders concurrent entries of one account by the balance they applied to', async () => {
+    // 30 top-ups at once: ids must follow the order in which the balance moved.
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        t.db.creditLedger.create({
+          data: {
+            accountId,
+            refType: 'topup',
+            refId: crypto.randomUUID(),
+            creditsDelta: i + 1,
+            balanceAfter: 0,
+            memo: 'concurrent',
+            actor: 'test',
+          },
+        }),
+      ),
+    );
+    const rows = await rowsOf(accountId);
+    let balance = 0;
+    for (const row of rows) {
+      balance += row.creditsDelta;
+      expect(row.balanceAfter).toBe(balance);
+    }
+    expect(checkLedgerChain(accountId, rows)).toEqual([]);
+  });
+});
+
+describe('pnpm ledger:verify', () => {
+  it('reports zero violations on an untouched database (exit 0)', async () => {
+    const result = await runVerify();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /OK: every hash chain and every money invariant holds \(0 violations\)/,
+    );
+    expect(result.stdout).toMatch(/Checked 1 accounts, 33 ledger rows and 1 started batches/);
+  });
+
+  it('reports exactly the row whose date was changed: only the hash can tell', async () => {
+    const [topup] = await rowsOf(accountId);
+    if (!topup) throw new Error('no rows');
+    await behindTheAppsBack(
+      `UPDATE credit_ledger SET created_at = created_at - interval '30 days' WHERE id = $1`,
+      [topup.id],
+    );
+    const result = await runVerify('--json');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as {
+      violations: { code: string; ledgerRowId?: string }[];
+    };
+    expect(report.violations).toEqual([
+      expect.objectContaining({ code: 'ledger_hash_mismatch', ledgerRowId: topup.id.toString() }),
+    ]);
+    // Put it back (so the next case starts clean) and check that it is clean again.
+    await behindTheAppsBack('UPDATE credit_ledger SET created_at = $2 WHERE id = $1', [
+      topup.id,
+      topup.createdAt,
+    ]);
+    expect((await runVerify()).code).toBe(0);
+  });
+
+  it('names exactly the edited refund row when an amount is changed, in a readable report', async () => {
+    const refund = (await rowsOf(accountId)).find((r) => r.refType === 'batch_refund');
+    if (!refund) throw new Error('no refund');
+    await behindTheAppsBack('UPDATE credit_ledger SET credits_delta = 50 WHERE id = $1', [
+      refund.id,
+    ]);
+    const json = await runVerify('--json');
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as {
+      violations: { code: string; ledgerRowId?: string }[];
+    };
+    expect(ledgerRowIdsIn(report.violations)).toEqual([refund.id.toString()]);
+    expect(report.violations.map((v) => v.code)).toEqual(
+      expect.arrayContaining([
+        'ledger_hash_mismatch',
+        'balance_after_mismatch',
+        'balance_mismatch',
+      ]),
+    );
+    const text = await runVerify();
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/FAILED: \d+ violation\(s\)/);
+    expect(text.stdout).toContain(`ledger row ${refund.id}`);
+    expect(text.stdout).toContain('no longer matches its hash');
+  });
+
+  it('sees a deleted row as a broken link at the row after it', async () => {
+    const rows = await rowsOf(accountId);
+    const victim = rows[5];
+    const next = rows[6];
+    if (!victim || !next) throw new Error('not enough rows');
+    await owner.query('BEGIN');
+    await owner.query('ALTER TABLE credit_ledger DISABLE TRIGGER credit_ledger_append_only');
+    await owner.query('DELETE FROM credit_ledger WHERE id = $1', [victim.id]);
+    await owner.query('ALTER TABLE credit_ledger ENABLE TRIGGER credit_ledger_append_only');
+    await owner.query('COMMIT');
+    const report = JSON.parse((await runVerify('--json')).stdout) as {
+      violations: { code: string; ledgerRowId?: string }[];
+    };
+    expect(report.violations).toContainEqual(
+      expect.objectContaining({ code: 'ledger_chain_broken', ledgerRowId: next.id.toString() }),
+    );
+  });
+});
