@@ -62,6 +62,11 @@ export const envSchema = z.object({
       return delays;
     })
     .default(parseRetrySchedule('5s,5m,30m,2h,5h,10h,10h') ?? []),
+  /**
+   * Ed25519 private key (PKCS#8 PEM; `\n` escapes allowed) that signs settlement statements. Set
+   * the same key on every API process; unset, one is generated and kept in DATA_DIR.
+   */
+  STATEMENT_SIGNING_KEY: z.string().min(1).optional(),
   /** Webhook deliveries one worker process attempts at once. */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(400),
@@ -100,6 +105,8 @@ export const envSchema = z.object({
     .optional(),
   /** Requests per minute per API key on the public REST API. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Bearer token that `GET /metrics` requires; unset leaves it open (restrict it at the network). */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the embedded PostgreSQL cluster and local state live when DATABASE_URL is unset. */
   DATA_DIR: z.string().min(1).default(join(REPO_ROOT, '.data')),

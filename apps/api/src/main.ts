@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import { ensureAdminUser } from './admin/bootstrap';
 import { seedDemoData } from './demo/seed';
 import { ConfigError, type Env, loadEnv } from './env';
+import { loadStatementKey } from './ledger/statement';
+import { createMetricsRegistry } from './metrics/registry';
 import { openDatabase } from './platform/database';
 import { createLogger } from './platform/logger';
 import { startQueue } from './platform/queue';
@@ -54,6 +56,8 @@ async function main() {
 
   const database = await openDatabase(env, logger, `batchreel-${role}`);
   const queue = await startQueue(database.connectionString, logger, role === 'api' ? 4 : 10);
+  // One registry per process: with role `all`, /metrics also shows the worker's counters.
+  const metrics = createMetricsRegistry();
 
   if (role !== 'worker') {
     if (env.SEED_DEMO) {
@@ -83,6 +87,7 @@ async function main() {
       db: database.db,
       queue,
       logger,
+      metrics,
       providers: createProviderRegistry({
         simulator: {
           latencyMs: env.SIMULATOR_LATENCY_MS,
@@ -120,11 +125,14 @@ async function main() {
           db: database.db,
           queue,
           logger,
+          metrics,
           adminAssetsDir: ADMIN_ASSETS_DIR,
+          statementKey: await loadStatementKey(env.STATEMENT_SIGNING_KEY, env.DATA_DIR),
           config: {
             // Local development and tests deliver webhooks to http://localhost; production is https-only.
             allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
             rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+            metricsToken: env.METRICS_TOKEN ?? null,
           },
         });
   if (app) await app.listen({ port: env.PORT, host: env.HOST });

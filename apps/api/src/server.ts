@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@batchreel/db';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { Registry } from 'prom-client';
 import { registerHealthRoutes } from './health/routes';
 import {
   apiReference,
@@ -9,6 +10,8 @@ import {
   REQUEST_ID_PATTERN,
 } from './http/enterprise';
 import { registerErrorHandling } from './http/error-handler';
+import { createMetricsRegistry } from './metrics/registry';
+import { registerMetrics } from './metrics/routes';
 import type { Logger } from './platform/logger';
 import type { Queue } from './platform/queue';
 import { registerSimulatorRoutes } from './providers/routes';
@@ -19,6 +22,8 @@ export interface ServerConfig {
   allowPrivateNetworks: boolean;
   /** Requests per minute per API key on the public API. */
   rateLimitPerMinute: number;
+  /** Bearer token `GET /metrics` requires; null leaves it open (protect it at the network). */
+  metricsToken: string | null;
 }
 
 export interface ServerDeps {
@@ -26,6 +31,10 @@ export interface ServerDeps {
   queue: Queue;
   logger: Logger;
   config?: Partial<ServerConfig>;
+  /** The process's Prometheus registry (shared with the worker); a new one when absent. */
+  metrics?: Registry;
+  /** Ed25519 key that signs settlement statements (a throwaway one when absent, e.g. in tests). */
+  statementKey?: import('node:crypto').KeyObject | undefined;
   /** The built admin SPA (`apps/admin/dist`), served at /admin when present. */
   adminAssetsDir?: string | undefined;
 }
@@ -33,11 +42,13 @@ export interface ServerDeps {
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   allowPrivateNetworks: false,
   rateLimitPerMinute: 600,
+  metricsToken: null,
 };
 
 /**
- * The HTTP server of Batchreel: health endpoints, the public REST API (with its OpenAPI document
- * and reference page), and the admin app (tRPC at /trpc, the SPA at /admin).
+ * The HTTP server of Batchreel: health endpoints, Prometheus metrics (`/metrics`), the public REST
+ * API (with its OpenAPI document and reference page), and the admin app (tRPC at /trpc, the SPA at
+ * /admin).
  * Built without listening, so tests can start it on any port.
  */
 export async function buildServer(deps: ServerDeps) {
@@ -62,6 +73,12 @@ export async function buildServer(deps: ServerDeps) {
     reply.header('x-request-id', request.id);
   });
   registerErrorHandling(app);
+  registerMetrics(app, {
+    db: deps.db,
+    logger: deps.logger,
+    registry: deps.metrics ?? createMetricsRegistry(),
+    token: config.metricsToken,
+  });
   registerHealthRoutes(app, deps);
   registerSimulatorRoutes(app, deps.db);
   await app.register(enterpriseApi, {

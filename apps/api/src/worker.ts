@@ -1,8 +1,10 @@
 import type { Database } from '@batchreel/db';
+import { Registry } from 'prom-client';
 import { freezeBatch } from './execution/freeze';
 import { repairStuckWork } from './execution/repair';
 import { type RetryPolicy, runTaskJobs } from './execution/run-tasks';
 import { jobs } from './jobs/definitions';
+import { workerMetrics } from './metrics/registry';
 import type { Logger } from './platform/logger';
 import { createOutboundClient, type OutboundPolicy } from './platform/outbound';
 import type { Queue } from './platform/queue';
@@ -13,6 +15,8 @@ export interface WorkerOptions {
   db: Database;
   queue: Queue;
   logger: Logger;
+  /** The process's Prometheus registry (job counters); a private one when absent. */
+  metrics?: Registry;
   providers: ProviderRegistry;
   retry: RetryPolicy;
   /** Task jobs fetched per poll, and how many such fetch loops run in this process. */
@@ -37,6 +41,7 @@ export interface WorkerOptions {
 export async function startWorker(options: WorkerOptions) {
   const { db, queue, logger } = options;
   const log = logger.child({ component: 'worker' });
+  const { track } = workerMetrics(options.metrics ?? new Registry());
 
   // Per-model limits from the catalogue, enforced by pg-boss across every worker process.
   const models = await db.model.findMany({ select: { id: true, maxConcurrency: true } });
@@ -46,7 +51,10 @@ export async function startWorker(options: WorkerOptions) {
     jobs.batchStart.name,
     { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds },
     async ([job]) => {
-      if (job) await freezeBatch(db, queue, jobs.batchStart.payload.parse(job.data).batchId, log);
+      if (!job) return;
+      await track(jobs.batchStart.name, 1, () =>
+        freezeBatch(db, queue, jobs.batchStart.payload.parse(job.data).batchId, log),
+      );
     },
   );
   await queue.work<{ taskId: string; batchId: string }>(
@@ -58,9 +66,11 @@ export async function startWorker(options: WorkerOptions) {
       groupConcurrency: { default: 8, tiers },
     },
     (jobList) =>
-      runTaskJobs(
-        { db, queue, providers: options.providers, retry: options.retry, logger: log },
-        jobList,
+      track(jobs.taskRun.name, jobList.length, () =>
+        runTaskJobs(
+          { db, queue, providers: options.providers, retry: options.retry, logger: log },
+          jobList,
+        ),
       ),
   );
   // Webhooks on their own queue and loops: a slow or dead receiver occupies one delivery loop
@@ -75,11 +85,14 @@ export async function startWorker(options: WorkerOptions) {
       pollingIntervalSeconds: options.pollingIntervalSeconds,
     },
     async ([job]) => {
-      if (job) await attemptDelivery(delivery, jobs.webhookDeliver.payload.parse(job.data));
+      if (!job) return;
+      await track(jobs.webhookDeliver.name, 1, () =>
+        attemptDelivery(delivery, jobs.webhookDeliver.payload.parse(job.data)),
+      );
     },
   );
   await queue.work(jobs.batchRepair.name, { batchSize: 1 }, async () => {
-    await repairStuckWork(db, queue, log);
+    await track(jobs.batchRepair.name, 1, () => repairStuckWork(db, queue, log));
   });
   await queue.schedule(jobs.batchRepair.name, '* * * * *', {});
   log.info(

@@ -3,12 +3,16 @@
 // real command runs against a real database, before and after someone edits the ledger behind
 // the application's back (as the database owner, with the append-only guard switched off).
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { checkLedgerChain, genesisHash, ledgerRowHash } from '@batchreel/billing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_COOKIE } from '../src/admin/sessions';
 import { startTestApp, type TestApp } from './helpers';
+import { createStaff, sessionCookieFrom, trpcHttp } from './support/admin';
 
 const API_DIR = resolve(import.meta.dirname, '..');
 
@@ -122,6 +126,110 @@ describe('ledger hash chain', () => {
       expect(row.balanceAfter).toBe(balance);
     }
     expect(checkLedgerChain(accountId, rows)).toEqual([]);
+  });
+});
+
+describe('settlement statements', () => {
+  let cookie: string;
+  let batchId: string;
+  const dir = mkdtempSync(join(tmpdir(), 'batchreel-statement-'));
+  beforeAll(async () => {
+    const finance = await createStaff(t.db, 'finance');
+    const signIn = await trpcHttp(t.baseUrl, 'mutation', 'auth.signIn', {
+      email: finance.user.email,
+      password: finance.password,
+    });
+    cookie = sessionCookieFrom(signIn.setCookies)?.value ?? '';
+    batchId = (await t.db.batchJob.findFirstOrThrow()).id;
+  });
+  const download = (path: string, withCookie = true) =>
+    fetch(`${t.baseUrl}${path}`, {
+      headers: withCookie ? { cookie: `${SESSION_COOKIE}=${cookie}` } : {},
+    });
+
+  it('exports a signed JSON statement that checks offline, and refuses a changed one', async () => {
+    const response = await download(`/admin/export/statements/${batchId}.json`);
+    expect(response.status).toBe(200);
+    const statement = (await response.json()) as Record<string, unknown> & {
+      totals: Record<string, number>;
+      rows: {
+        type: string;
+        credits_delta: number;
+        batch_index: number | null;
+        error_code: string | null;
+      }[];
+      chain_head: { row_hash: string };
+    };
+    expect(statement.totals).toEqual({
+      upfront_credits: 200,
+      refunded_credits: 10,
+      net_spent_credits: 190,
+      credits_spent: 190,
+    });
+    expect(
+      statement.rows.map((r) => [r.type, r.credits_delta, r.batch_index, r.error_code]),
+    ).toEqual([
+      ['batch_upfront', -200, null, null],
+      ['batch_refund', 10, 7, 'timeout'],
+    ]);
+    const head = await t.db.creditLedger.findFirstOrThrow({
+      where: { accountId },
+      orderBy: { id: 'desc' },
+    });
+    expect(statement.chain_head.row_hash).toBe(head.rowHash);
+
+    const keyFile = join(dir, 'key.pem');
+    writeFileSync(keyFile, await (await download('/admin/export/statement-public-key.pem')).text());
+    const good = join(dir, 'statement.json');
+    writeFileSync(good, JSON.stringify(statement));
+    const ok = await runVerify('--statement', good, '--public-key', keyFile);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('upfront 200, refunds 10 (1 task), net spent 190');
+
+    const forged = join(dir, 'forged.json');
+    writeFileSync(
+      forged,
+      JSON.stringify({ ...statement, totals: { ...statement.totals, refunded_credits: 100 } }),
+    );
+    const bad = await runVerify('--statement', forged, '--public-key', keyFile);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/FAILED: the signature does not match/);
+  });
+
+  it('exports the CSV with a detached signature; support and strangers get nothing', async () => {
+    const response = await download(`/admin/export/statements/${batchId}.csv`);
+    expect(response.status).toBe(200);
+    const csv = await response.text();
+    expect(csv.split('\n')[0]).toBe(
+      'type,ledger_row_id,task_id,batch_index,error_code,credits_delta,balance_after,created_at,row_hash',
+    );
+    expect(csv).toMatch(/^net_spent,,,,,-190,/m);
+    const signature = response.headers.get('x-batchreel-signature') ?? '';
+    const keyFile = join(dir, 'key.pem');
+    const file = join(dir, 'statement.csv');
+    writeFileSync(file, csv);
+    expect(
+      (await runVerify('--csv', file, '--signature', signature, '--public-key', keyFile)).code,
+    ).toBe(0);
+    writeFileSync(file, csv.replace('-190', '-19'));
+    expect(
+      (await runVerify('--csv', file, '--signature', signature, '--public-key', keyFile)).code,
+    ).toBe(1);
+
+    expect((await download(`/admin/export/statements/${batchId}.csv`, false)).status).toBe(401);
+    const support = await createStaff(t.db, 'support');
+    const supportSignIn = await trpcHttp(t.baseUrl, 'mutation', 'auth.signIn', {
+      email: support.user.email,
+      password: support.password,
+    });
+    const supportCookie = sessionCookieFrom(supportSignIn.setCookies)?.value ?? '';
+    const refused = await fetch(`${t.baseUrl}/admin/export/statements/${batchId}.json`, {
+      headers: { cookie: `${SESSION_COOKIE}=${supportCookie}` },
+    });
+    expect(refused.status).toBe(403);
+    expect((await download(`/admin/export/statements/${crypto.randomUUID()}.json`)).status).toBe(
+      404,
+    );
   });
 });
 

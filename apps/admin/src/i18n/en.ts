@@ -199,6 +199,8 @@ export const en = {
       refundHint: 'credits returned for failed or canceled tasks',
       net: 'Net Spent',
       netHint: 'upfront minus refunds',
+      statement: 'Signed settlement statement:',
+      publicKey: 'public key',
       rows: 'Ledger rows',
       id: 'Id',
       taskIndex: 'Task #',

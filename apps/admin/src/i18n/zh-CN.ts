@@ -201,6 +201,8 @@ export const zhCN: Messages = {
       refundHint: '失败或取消的任务退回的积分',
       net: '净消费',
       netHint: '预扣减去退款',
+      statement: '已签名的结算单：',
+      publicKey: '公钥',
       rows: '账本记录',
       id: 'ID',
       taskIndex: '任务序号',

@@ -1,15 +1,24 @@
 // `pnpm ledger:verify`: recomputes every account's ledger hash chain and checks every SPEC §5
 // invariant over the whole database, for finance and auditors, without an engineer.
 // Exit code 0: no violations; 1: violations (listed); 2: usage or configuration error.
+import { createPublicKey, verify } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Database } from '@batchreel/db';
 import { ConfigError, loadEnv } from '../env';
 import { checkIntegrity, type IntegrityReport } from '../ledger/integrity';
+import { keyId, type SignedStatement, verifyStatement } from '../ledger/statement';
 import { openDatabase } from '../platform/database';
 import { createLogger } from '../platform/logger';
 
 const USAGE = `Usage: pnpm ledger:verify [--json]
+       pnpm ledger:verify --statement <statement.json> --public-key <key.pem>
+       pnpm ledger:verify --csv <statement.csv> --signature <base64> --public-key <key.pem>
+
+With --statement or --csv, checks a settlement statement offline (no database): its Ed25519
+signature against the public key (Admin → export, /admin/export/statement-public-key.pem) and that
+its totals add up.
 
 Checks the database named by DATABASE_URL (or the embedded one under DATA_DIR):
   - every ledger row's hash and its link to the previous row of its account (tamper evidence),
@@ -51,12 +60,78 @@ export async function verifyLedger(
   return report.violations.length === 0 ? 0 : 1;
 }
 
+/**
+ * Checks an exported statement without any database: the signature, and that the figures add
+ * up (totals = Σ rows, net = upfront − refunds). Returns the exit code.
+ */
+export async function verifyStatementFile(
+  options: { statement?: string; csv?: string; signature?: string; publicKey: string },
+  out: (text: string) => void,
+): Promise<number> {
+  const publicKey = createPublicKey(await readFile(options.publicKey, 'utf8'));
+  if (options.csv) {
+    const bytes = await readFile(options.csv);
+    const signature = (options.signature ?? '').replace(/^ed25519=/, '');
+    const valid = verify(null, bytes, publicKey, Buffer.from(signature, 'base64'));
+    out(
+      valid
+        ? `OK: ${options.csv} is signed by key ${keyId(publicKey)} and unchanged.`
+        : `FAILED: the signature does not match ${options.csv} (changed, or signed by another key).`,
+    );
+    return valid ? 0 : 1;
+  }
+  const signed = JSON.parse(await readFile(options.statement ?? '', 'utf8')) as SignedStatement;
+  const problems: string[] = [];
+  if (!verifyStatement(signed, publicKey))
+    problems.push(
+      'the signature does not match (the statement was changed, or signed by another key)',
+    );
+  const sum = (type: string) =>
+    signed.rows.filter((r) => r.type === type).reduce((t, r) => t + r.credits_delta, 0);
+  if (-sum('batch_upfront') !== signed.totals.upfront_credits)
+    problems.push('upfront total ≠ the upfront row');
+  if (sum('batch_refund') !== signed.totals.refunded_credits)
+    problems.push('refund total ≠ Σ refund rows');
+  if (
+    signed.totals.upfront_credits - signed.totals.refunded_credits !==
+    signed.totals.net_spent_credits
+  )
+    problems.push('net ≠ upfront − refunds');
+  if (problems.length > 0) {
+    out(`FAILED: ${problems.join('; ')}.`);
+    return 1;
+  }
+  const refunds = signed.rows.filter((r) => r.type === 'batch_refund').length;
+  out(
+    [
+      `OK: statement of batch ${signed.batch_id} (${signed.account_name}) is signed by key ${signed.signature.key_id} and unchanged.`,
+      `  upfront ${signed.totals.upfront_credits}, refunds ${signed.totals.refunded_credits} (${refunds} task${refunds === 1 ? '' : 's'}), net spent ${signed.totals.net_spent_credits}`,
+      `  ledger chain head at issue: row ${signed.chain_head.ledger_row_id}, ${signed.chain_head.row_hash}`,
+    ].join('\n'),
+  );
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
-  let values: { json?: boolean; help?: boolean };
+  let values: {
+    json?: boolean;
+    help?: boolean;
+    statement?: string;
+    csv?: string;
+    signature?: string;
+    'public-key'?: string;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        statement: { type: 'string' },
+        csv: { type: 'string' },
+        signature: { type: 'string' },
+        'public-key': { type: 'string' },
+      },
     }));
   } catch (error) {
     console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
@@ -65,6 +140,14 @@ async function main(argv: string[]): Promise<number> {
   if (values.help) {
     console.log(USAGE);
     return 0;
+  }
+  if (values.statement || values.csv) {
+    const publicKey = values['public-key'];
+    if (!publicKey || (values.csv && !values.signature)) {
+      console.error(`error: --public-key is required (and --signature with --csv)\n\n${USAGE}`);
+      return 2;
+    }
+    return verifyStatementFile({ ...values, publicKey }, (text) => console.log(text));
   }
   let env: ReturnType<typeof loadEnv>;
   try {

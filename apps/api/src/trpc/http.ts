@@ -1,3 +1,4 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Prisma } from '@batchreel/db';
@@ -5,11 +6,13 @@ import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { stringify } from 'csv-stringify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { resolveSession, SESSION_COOKIE } from '../admin/sessions';
 import { LIMITS } from '../batches/limits';
 import { LedgerFilterSchema, ledgerConditions } from '../ledger/admin-router';
+import { buildStatement, keyId, signBytes, signStatement, statementCsv } from '../ledger/statement';
+import { isUuid } from '../platform/ids';
 import type { ServerDeps } from '../server';
 import { createContext } from './context';
 import { type AppRouter, appRouter } from './router';
@@ -77,13 +80,67 @@ export async function registerAdminApp(
     });
   });
 
+  /** Downloads are plain GETs authenticated by the session cookie; finance and admin only. */
+  async function financeSession(request: FastifyRequest, reply: FastifyReply) {
+    const session = await resolveSession(deps.db, request.cookies[SESSION_COOKIE]);
+    if (!session) {
+      await reply.code(401).send({ error: { message: 'Sign in first.' } });
+      return null;
+    }
+    if (!hasRole(session.user, 'finance')) {
+      await reply.code(403).send({ error: { message: 'This needs the finance role.' } });
+      return null;
+    }
+    return session;
+  }
+
+  // Signed settlement statements (JSON with an embedded Ed25519 signature; CSV with a detached
+  // one in the `X-Batchreel-Signature` header) and the public key that checks them.
+  const statementKey = deps.statementKey ?? generateKeyPairSync('ed25519').privateKey;
+  const statementPublicKey = createPublicKey(statementKey);
+  app.get('/admin/export/statement-public-key.pem', async (request, reply) => {
+    if (!(await financeSession(request, reply))) return reply;
+    return reply
+      .header('content-type', 'application/x-pem-file')
+      .header('x-batchreel-key-id', keyId(statementPublicKey))
+      .send(statementPublicKey.export({ type: 'spki', format: 'pem' }));
+  });
+  app.get<{ Params: { file: string } }>(
+    '/admin/export/statements/:file',
+    async (request, reply) => {
+      const session = await financeSession(request, reply);
+      if (!session) return reply;
+      const match = /^([0-9a-f-]{36})\.(json|csv)$/i.exec(request.params.file);
+      const statement =
+        match?.[1] && isUuid(match[1]) ? await buildStatement(deps.db, match[1]) : null;
+      if (!match || !statement)
+        return reply.code(404).send({ error: { message: 'No such batch.' } });
+      request.log.info(
+        { staffUserId: session.user.id, batchId: statement.batch_id },
+        'statement exported',
+      );
+      const name = `batchreel-statement-${statement.batch_id}`;
+      if (match[2] === 'json') {
+        return reply
+          .header('content-type', 'application/json; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${name}.json"`)
+          .send(JSON.stringify(signStatement(statement, statementKey), null, 2));
+      }
+      const csv = Buffer.from(statementCsv(statement), 'utf8');
+      const signature = signBytes(csv, statementKey);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${name}.csv"`)
+        .header('x-batchreel-signature', `ed25519=${signature}`)
+        .header('x-batchreel-key-id', keyId(statementPublicKey))
+        .send(csv);
+    },
+  );
+
   // CSV export for reconciliation: a download, so a plain GET authenticated by the session cookie.
   app.get('/admin/export/ledger.csv', async (request, reply) => {
-    const session = await resolveSession(deps.db, request.cookies[SESSION_COOKIE]);
-    if (!session) return reply.code(401).send({ error: { message: 'Sign in first.' } });
-    if (!hasRole(session.user, 'finance')) {
-      return reply.code(403).send({ error: { message: 'This needs the finance role.' } });
-    }
+    const session = await financeSession(request, reply);
+    if (!session) return reply;
     const parsed = LedgerFilterSchema.extend({
       from: z.coerce.date().optional(),
       to: z.coerce.date().optional(),

@@ -1,5 +1,6 @@
 import {
   ActionIcon,
+  Anchor,
   Code,
   Group,
   Paper,
@@ -92,6 +93,28 @@ function Billing({ batchId, live }: { batchId: string; live: boolean }) {
               testId="billing-net-spent"
             />
           </SimpleGrid>
+
+          {/* Signed statements for offline checks (`pnpm ledger:verify --statement`). */}
+          <Group gap="xs">
+            <Text size="sm">{t('batch.billing.statement')}</Text>
+            <Anchor
+              href={`/admin/export/statements/${batchId}.json`}
+              size="sm"
+              data-testid="statement-json"
+            >
+              JSON
+            </Anchor>
+            <Anchor
+              href={`/admin/export/statements/${batchId}.csv`}
+              size="sm"
+              data-testid="statement-csv"
+            >
+              CSV
+            </Anchor>
+            <Anchor href="/admin/export/statement-public-key.pem" size="sm" c="dimmed">
+              {t('batch.billing.publicKey')}
+            </Anchor>
+          </Group>
 
           <Title order={4}>{t('batch.billing.rows')}</Title>
           {data.rows.length === 0 ? (

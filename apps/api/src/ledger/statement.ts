@@ -1,0 +1,220 @@
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+  verify,
+} from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Database } from '@batchreel/db';
+import { stringify as toCsv } from 'csv-stringify/sync';
+import stableStringify from 'safe-stable-stringify';
+
+/**
+ * Per-batch settlement statements that finance can export and check offline: the upfront, every
+ * refund with its task, the totals, and the account's ledger chain head when it was issued, signed
+ * with Ed25519. Anyone with the public key can check a statement without access to Batchreel
+ * (`pnpm ledger:verify --statement`, or OpenSSL; see docs/ledger.md), and the chain head ties it
+ * to the ledger: a later verification of the ledger must still contain that row with that hash.
+ */
+
+export interface StatementRow {
+  type: 'batch_upfront' | 'batch_refund';
+  ledger_row_id: string;
+  task_id: string | null;
+  batch_index: number | null;
+  error_code: string | null;
+  credits_delta: number;
+  balance_after: number;
+  created_at: string;
+  row_hash: string;
+}
+
+export interface Statement {
+  statement_version: 1;
+  batch_id: string;
+  account_id: string;
+  account_name: string;
+  status: string;
+  settlement_status: string;
+  total_count: number;
+  success_count: number;
+  failed_count: number;
+  canceled_count: number;
+  rows: StatementRow[];
+  totals: {
+    upfront_credits: number;
+    refunded_credits: number;
+    net_spent_credits: number;
+    credits_spent: number;
+  };
+  chain_head: { ledger_row_id: string; row_hash: string };
+  created_at: string;
+  settled_at: string | null;
+  issued_at: string;
+}
+
+export interface SignedStatement extends Statement {
+  signature: { algorithm: 'ed25519'; key_id: string; value: string };
+}
+
+/** A short id of a public key (SHA-256 of its DER form), so statements name the key that signed them. */
+export function keyId(publicKey: KeyObject): string {
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** The bytes that are signed: the statement without its signature, keys sorted, no whitespace. */
+export const canonicalStatement = (statement: Statement) =>
+  Buffer.from(stableStringify(statement) ?? '', 'utf8');
+
+/** The statement of one batch as the ledger shows it now; null for an unknown batch. */
+export async function buildStatement(db: Database, batchId: string): Promise<Statement | null> {
+  const batch = await db.batchJob.findUnique({
+    where: { id: batchId },
+    include: { account: { select: { name: true } } },
+  });
+  if (!batch) return null;
+  const rows = await db.creditLedger.findMany({
+    where: { refId: batchId, refType: { in: ['batch_upfront', 'batch_refund'] } },
+    include: { task: { select: { batchIndex: true, errorCode: true } } },
+    orderBy: { id: 'asc' },
+  });
+  const head = await db.creditLedger.findFirst({
+    where: { accountId: batch.accountId },
+    orderBy: { id: 'desc' },
+    select: { id: true, rowHash: true },
+  });
+  const sum = (type: string) =>
+    rows.filter((r) => r.refType === type).reduce((total, r) => total + r.creditsDelta, 0);
+  const upfront = -sum('batch_upfront');
+  const refunded = sum('batch_refund');
+  return {
+    statement_version: 1,
+    batch_id: batch.id,
+    account_id: batch.accountId,
+    account_name: batch.account.name,
+    status: batch.status,
+    settlement_status: batch.settlementStatus,
+    total_count: batch.totalCount,
+    success_count: batch.successCount,
+    failed_count: batch.failedCount,
+    canceled_count: batch.canceledCount,
+    rows: rows.map((r) => ({
+      type: r.refType as StatementRow['type'],
+      ledger_row_id: r.id.toString(),
+      task_id: r.taskId,
+      batch_index: r.task?.batchIndex ?? null,
+      error_code: r.task?.errorCode ?? null,
+      credits_delta: r.creditsDelta,
+      balance_after: r.balanceAfter,
+      created_at: r.createdAt.toISOString(),
+      row_hash: r.rowHash ?? '',
+    })),
+    totals: {
+      upfront_credits: upfront,
+      refunded_credits: refunded,
+      net_spent_credits: upfront - refunded,
+      credits_spent: batch.creditsSpent,
+    },
+    chain_head: { ledger_row_id: head?.id.toString() ?? '', row_hash: head?.rowHash ?? '' },
+    created_at: batch.createdAt.toISOString(),
+    settled_at: batch.settledAt?.toISOString() ?? null,
+    issued_at: new Date().toISOString(),
+  };
+}
+
+export function signStatement(statement: Statement, privateKey: KeyObject): SignedStatement {
+  const publicKey = createPublicKey(privateKey);
+  return {
+    ...statement,
+    signature: {
+      algorithm: 'ed25519',
+      key_id: keyId(publicKey),
+      value: sign(null, canonicalStatement(statement), privateKey).toString('base64'),
+    },
+  };
+}
+
+/** True when `signed` was signed by the holder of `publicKey` and not changed since. */
+export function verifyStatement(signed: SignedStatement, publicKey: KeyObject): boolean {
+  const { signature, ...statement } = signed;
+  if (signature?.algorithm !== 'ed25519') return false;
+  return verify(
+    null,
+    canonicalStatement(statement),
+    publicKey,
+    Buffer.from(signature.value, 'base64'),
+  );
+}
+
+/** The statement as CSV: one line per ledger row, then the totals and the chain head. */
+export function statementCsv(statement: Statement): string {
+  const header = [
+    'type',
+    'ledger_row_id',
+    'task_id',
+    'batch_index',
+    'error_code',
+    'credits_delta',
+    'balance_after',
+    'created_at',
+    'row_hash',
+  ];
+  const lines: (string | number | null)[][] = statement.rows.map((r) => [
+    r.type,
+    r.ledger_row_id,
+    r.task_id,
+    r.batch_index,
+    r.error_code,
+    r.credits_delta,
+    r.balance_after,
+    r.created_at,
+    r.row_hash,
+  ]);
+  lines.push(
+    ['total_upfront', '', '', '', '', -statement.totals.upfront_credits, '', '', ''],
+    ['total_refunds', '', '', '', '', statement.totals.refunded_credits, '', '', ''],
+    ['net_spent', '', '', '', '', -statement.totals.net_spent_credits, '', '', ''],
+    [
+      'chain_head',
+      statement.chain_head.ledger_row_id,
+      '',
+      '',
+      '',
+      '',
+      '',
+      statement.issued_at,
+      statement.chain_head.row_hash,
+    ],
+  );
+  return toCsv([header, ...lines]);
+}
+
+/** A detached Ed25519 signature (base64) of bytes, e.g. a CSV statement. */
+export const signBytes = (bytes: Buffer, privateKey: KeyObject) =>
+  sign(null, bytes, privateKey).toString('base64');
+
+/**
+ * The statement signing key: `STATEMENT_SIGNING_KEY` (an Ed25519 private key in PKCS#8 PEM; set
+ * the same key on every API process), else one generated on first use and kept in DATA_DIR
+ * (single-machine setups and development).
+ */
+export async function loadStatementKey(
+  pem: string | undefined,
+  dataDir: string,
+): Promise<KeyObject> {
+  if (pem) return createPrivateKey(pem.replace(/\\n/g, '\n'));
+  const path = join(dataDir, 'statement-signing-key.pem');
+  if (existsSync(path)) return createPrivateKey(await readFile(path, 'utf8'));
+  const { privateKey } = generateKeyPairSync('ed25519');
+  await writeFile(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  await chmod(path, 0o600);
+  return privateKey;
+}
