@@ -10,6 +10,7 @@ import {
   REQUEST_ID_PATTERN,
 } from './http/enterprise';
 import { registerErrorHandling } from './http/error-handler';
+import { clientErrorHandler, frameworkErrors, refuseMalformed } from './http/framework-errors';
 import { createMetricsRegistry } from './metrics/registry';
 import { registerMetrics } from './metrics/routes';
 import type { Logger } from './platform/logger';
@@ -66,7 +67,13 @@ export async function buildServer(deps: ServerDeps) {
     },
     // Behind a load balancer, rate limits and logs should see the client, not the balancer.
     trustProxy: true,
+    // Malformed HTTP and URLs get the SPEC envelope too, not Fastify's or Node's own answers.
+    frameworkErrors,
+    clientErrorHandler,
+    // Node would refuse a Host-less HTTP/1.1 request with a bare 400; `refuseMalformed` answers it.
+    http: { requireHostHeader: false },
   });
+  refuseMalformed(app);
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser(['text/plain']);
   app.addHook('onSend', async (request, reply) => {

@@ -46,6 +46,42 @@ describe('health endpoints', () => {
     }
   });
 
+  it('the public API answers 503 service_unavailable with Retry-After while the database is down', async () => {
+    const deadDb = createPrismaClient('postgresql://nobody:x@127.0.0.1:1/none', {
+      maxConnections: 1,
+    });
+    const app = await buildServer({
+      db: deadDb,
+      queue: t.queue,
+      logger: createLogger({ LOG_LEVEL: 'silent' }),
+    });
+    try {
+      for (const request of [
+        { method: 'GET' as const, url: '/api/enterprise/balance' },
+        {
+          method: 'POST' as const,
+          url: '/api/enterprise/video-batch',
+          payload: { items: [{ prompt: 'a cat', model: 'sora-2' }] },
+        },
+      ]) {
+        const response = await app.inject({
+          ...request,
+          headers: { 'x-api-key': 'demo-key', 'x-request-id': 'outage-1' },
+        });
+        expect(response.statusCode).toBe(503);
+        expect(response.headers['retry-after']).toBe('1');
+        expect(response.json()).toMatchObject({
+          ok: false,
+          error: { code: 'service_unavailable' },
+          request_id: 'outage-1',
+        });
+      }
+    } finally {
+      await app.close();
+      await deadDb.$disconnect();
+    }
+  });
+
   it('echoes a client X-Request-ID and mints one otherwise', async () => {
     const echoed = await fetch(`${t.baseUrl}/healthz`, { headers: { 'X-Request-ID': 'demo-123' } });
     expect(echoed.headers.get('x-request-id')).toBe('demo-123');

@@ -81,3 +81,53 @@ function isRefusal(value: unknown): value is PgRefusal {
     !('meta' in value)
   );
 }
+
+/**
+ * Prisma's codes for "the database cannot be used right now": unreachable, timed out, connection
+ * closed, connection pool exhausted.
+ */
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/** Socket errors of the driver underneath. */
+const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+/** SQLSTATE classes 08 (connection exception) and 57P (shutdown, restart), 53300 (too many). */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300)$/;
+/** The `pg` driver's own words when the server goes away mid-query (no code attached). */
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|Can't reach database server|timeout exceeded when trying to connect/i;
+
+/**
+ * True when `error` says the database is unreachable or restarting rather than that the request
+ * was wrong: the caller should answer 503 and let the client retry (with the same idempotency
+ * key), not 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const refusal = findPgError(error);
+  if (refusal && UNAVAILABLE_SQLSTATE.test(refusal.code)) return true;
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (isBag(current) && !seen.has(current)) {
+    seen.add(current);
+    const code = current.code;
+    if (
+      typeof code === 'string' &&
+      (UNAVAILABLE_PRISMA_CODES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code))
+    ) {
+      return true;
+    }
+    if (typeof current.message === 'string' && UNAVAILABLE_MESSAGE.test(current.message))
+      return true;
+    const meta = isBag(current.meta) ? current.meta : undefined;
+    const adapterError =
+      meta && isBag(meta.driverAdapterError) ? meta.driverAdapterError : undefined;
+    const kind = adapterError && isBag(adapterError.cause) ? adapterError.cause.kind : undefined;
+    if (
+      kind === 'DatabaseNotReachable' ||
+      kind === 'ConnectionClosed' ||
+      kind === 'SocketTimeout'
+    ) {
+      return true;
+    }
+    current = current.cause;
+  }
+  return false;
+}

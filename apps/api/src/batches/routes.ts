@@ -66,14 +66,7 @@ export const batchRoutes = [
     responses: {
       202: { description: 'Admitted and queued.', schema: BatchAdmittedSchema },
     },
-    errors: [
-      'insufficient_credits',
-      'request_in_progress',
-      'idempotency_key_reused',
-      'invalid_json',
-      'payload_too_large',
-      'unsupported_media_type',
-    ],
+    errors: ['insufficient_credits', 'request_in_progress', 'idempotency_key_reused'],
     async handler({ principal, body, rawBody, requestId, clientRequestId, deps, request }) {
       const result = await admitBatch(deps.db, deps.queue, {
         accountId: principal.accountId,
@@ -108,7 +101,7 @@ export const batchRoutes = [
       'The same body and validation as submitting, answered with the quote and whether it would be admitted now. Creates and reserves nothing.',
     body: CreateBatchRequestSchema,
     responses: { 200: { description: 'The quote.', schema: QuoteResponseSchema } },
-    errors: ['invalid_json', 'payload_too_large', 'unsupported_media_type'],
+    errors: [],
     async handler({ principal, body, deps }) {
       const result = await quoteBatchRequest(deps.db, principal.accountId, body, deps.config);
       if (!result.ok) throw admissionError(result.error);

@@ -1,17 +1,19 @@
+import { isDatabaseUnavailable } from '@batchreel/db';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorCode } from './errors';
 
 /** The SPEC §3 envelope for any error, with the request id and the error's extra fields. */
+export function errorEnvelope(requestId: string, error: ApiError) {
+  return {
+    ok: false,
+    error: { code: error.code, message: error.message, details: error.details },
+    request_id: requestId,
+    ...error.extra,
+  };
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
-  return reply
-    .code(error.status)
-    .headers(error.headers)
-    .send({
-      ok: false,
-      error: { code: error.code, message: error.message, details: error.details },
-      request_id: request.id,
-      ...error.extra,
-    });
+  return reply.code(error.status).headers(error.headers).send(errorEnvelope(request.id, error));
 }
 
 // Fastify's own refusals (body parsing, limits) by their error code.
@@ -52,6 +54,17 @@ export function toApiError(error: FastifyError | Error): ApiError {
       { path: '', message: error.message },
     ]);
   }
+  if (isDatabaseUnavailable(error)) {
+    // A database restart or failover, not the client's fault: retrying with the same X-Request-ID
+    // is safe (an admitted batch is replayed, never created twice).
+    return new ApiError(
+      'service_unavailable',
+      'The service is briefly unavailable. Retry in a moment with the same X-Request-ID.',
+      [],
+      {},
+      { 'retry-after': '1' },
+    );
+  }
   return new ApiError(
     'internal_error',
     'Something went wrong on our side. Retrying with the same X-Request-ID is safe.',
@@ -61,7 +74,9 @@ export function toApiError(error: FastifyError | Error): ApiError {
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
-    if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (apiError.code === 'service_unavailable') {
+      request.log.warn({ err: error }, 'request refused: database unavailable');
+    } else if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: apiError.code }, 'request refused');
     return sendError(request, reply, apiError);
   });

@@ -11,6 +11,11 @@ export interface ErrorDetail {
  * the contract: it is rendered into the OpenAPI document and the error test corpus checks it.
  */
 export const ERROR_CODES = {
+  malformed_request: {
+    status: 400,
+    description:
+      'The HTTP request itself is malformed (framing, syntax, header bytes or URL encoding); nothing was processed.',
+  },
   invalid_json: { status: 400, description: 'The body is not valid JSON.' },
   invalid_request: {
     status: 422,
@@ -29,6 +34,10 @@ export const ERROR_CODES = {
   },
   not_found: { status: 404, description: 'No such resource for this account.' },
   route_not_found: { status: 404, description: 'No such route.' },
+  request_timeout: {
+    status: 408,
+    description: 'The request was not received in time; nothing was processed.',
+  },
   request_in_progress: {
     status: 409,
     description:
@@ -52,6 +61,10 @@ export const ERROR_CODES = {
   rate_limited: {
     status: 429,
     description: 'Too many requests for this API key; see `Retry-After`.',
+  },
+  headers_too_large: {
+    status: 431,
+    description: 'The request headers exceed 16 KiB; nothing was processed.',
   },
   internal_error: {
     status: 500,

@@ -83,4 +83,15 @@ export const COMMON_ERRORS: ErrorCode[] = [
   'invalid_request',
   'rate_limited',
   'internal_error',
+  'service_unavailable',
+];
+
+/**
+ * Errors any POST route can answer with, whether or not it takes a body: the body parser runs
+ * before the route, so a malformed, oversized or non-JSON body is refused on every POST.
+ */
+export const BODY_ERRORS: ErrorCode[] = [
+  'invalid_json',
+  'payload_too_large',
+  'unsupported_media_type',
 ];

@@ -6,7 +6,7 @@ import {
 } from 'zod-openapi';
 import { LIMITS } from '../batches/limits';
 import { ERROR_CODES, type ErrorCode } from '../http/errors';
-import { COMMON_ERRORS, type EnterpriseRoute } from '../http/route';
+import { BODY_ERRORS, COMMON_ERRORS, type EnterpriseRoute } from '../http/route';
 import { ErrorResponseSchema, InsufficientCreditsResponseSchema } from '../http/schemas';
 import { WEBHOOK_EVENTS, WebhookEventSchema } from '../webhooks/schemas';
 
@@ -19,9 +19,14 @@ const RequestIdHeaderSchema = z
     example: 'demo-1234567890',
   });
 
-function errorResponses(codes: ErrorCode[]) {
+function errorResponses(route: EnterpriseRoute) {
+  const codes = [
+    ...COMMON_ERRORS,
+    ...(route.method === 'POST' ? BODY_ERRORS : []),
+    ...route.errors,
+  ];
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set([...COMMON_ERRORS, ...codes])) {
+  for (const code of new Set(codes)) {
     const { status } = ERROR_CODES[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
@@ -34,7 +39,7 @@ function errorResponses(codes: ErrorCode[]) {
           description: list
             .map((code) => `\`${code}\`: ${ERROR_CODES[code].description}`)
             .join(' '),
-          ...(status === 429
+          ...(status === 429 || status === 503
             ? {
                 headers: {
                   'Retry-After': {
@@ -92,7 +97,7 @@ function operation(route: EnterpriseRoute): ZodOpenApiOperationObject {
           },
         ]),
       ),
-      ...errorResponses(route.errors),
+      ...errorResponses(route),
     },
   };
 }
