@@ -91,9 +91,13 @@ const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P
 const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
 /** SQLSTATE classes 08 (connection exception) and 57P (shutdown, restart), 53300 (too many). */
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300)$/;
-/** The `pg` driver's own words when the server goes away mid-query (no code attached). */
+/**
+ * The `pg` driver's own words when the server goes away (no code attached): mid-query, while
+ * connecting, or on the next statement of a transaction whose connection broke ("Client has
+ * encountered a connection error and is not queryable").
+ */
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|Can't reach database server|timeout exceeded when trying to connect/i;
+  /Connection terminated|Can't reach database server|timeout exceeded when trying to connect|is not queryable/i;
 
 /**
  * True when `error` says the database is unreachable or restarting rather than that the request

@@ -73,6 +73,26 @@ describe('isDatabaseUnavailable', () => {
     }
   });
 
+  it('recognises a transaction whose connection was terminated between two statements', async () => {
+    const admin = new pg.Client({ connectionString: testDb.connectionString });
+    await admin.connect();
+    try {
+      const error = await failure(
+        db.$transaction(async (tx) => {
+          const [own] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+          await admin.query('SELECT pg_terminate_backend($1)', [own?.pid]);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          await tx.$queryRaw`SELECT 1`;
+        }),
+      );
+      // pg's words for a client used after its connection broke, with no code attached.
+      expect((error as Error).message).toMatch(/not queryable|Connection terminated/);
+      expect(isDatabaseUnavailable(error)).toBe(true);
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('does not mistake a refused query or a domain error for an outage', async () => {
     expect(isDatabaseUnavailable(await failure(db.$queryRaw`SELECT * FROM no_such_table`))).toBe(
       false,

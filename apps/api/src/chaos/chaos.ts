@@ -26,6 +26,8 @@ export interface ChaosOptions {
   loopsPerAccount?: number;
   /** How long the system gets to settle after the last submission. Default 120 s. */
   settleTimeoutSeconds?: number;
+  /** Clients hold off while more tasks than this are queued or running. Default 1,500. */
+  maxOpenTasks?: number;
   /** Progress lines while the run goes on (default: none). */
   log?: (line: string) => void;
   /** Ends the run early (still cleaning up). */
@@ -137,6 +139,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const plan = planFaults(rng.fork('faults'), durationMs, WORKERS);
     const watchdog = system.watch(abort.signal);
     const progress = reportProgress(db, traffic, faults, t0, log, abort.signal);
+    const openTasks = watchOpenTasks(db, abort.signal);
     const faultRun = runFaults(plan, system, t0, faults, abort.signal);
     await runTraffic(
       {
@@ -147,6 +150,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         db,
         databaseUp: () => cluster?.running ?? false,
         loopsPerAccount: options.loopsPerAccount ?? 2,
+        openTasks: openTasks.current,
+        maxOpenTasks: options.maxOpenTasks ?? 1500,
       },
       rng.fork('traffic'),
       abort.signal.aborted ? Date.now() : t0 + durationMs,
@@ -162,7 +167,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (report.settled) report.settleMs = Date.now() - submissionsEnded;
     else report.problems.push(`not settled ${settleTimeoutMs / 1000} s after submissions: ${open}`);
     abort.abort(); // stops the watchdog and the progress lines
-    await Promise.all([watchdog, progress]);
+    await Promise.all([watchdog, progress, openTasks.stopped]);
     if (options.signal?.aborted) throw new Error('interrupted');
 
     // --- The books -----------------------------------------------------------------------------
@@ -194,7 +199,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.integrityViolations.length === 0 &&
       report.problems.length === 0;
     if (!report.ok) {
-      for (const proc of processes.all()) report.processOutput[proc.name] = tail(proc.output());
+      for (const proc of processes.all()) {
+        const errors = proc.errors();
+        report.processOutput[proc.name] =
+          (errors.length > 0 ? `first errors logged:\n${errors.join('\n')}\n…\n` : '') +
+          tail(proc.output());
+      }
     }
     await processes.killAll();
     await receiver?.close().catch(() => {});
@@ -446,6 +456,25 @@ async function reportProgress(
   }
 }
 
+/**
+ * Tasks queued or running, counted every second while the run lasts; it keeps its last value
+ * while the database is down.
+ */
+function watchOpenTasks(db: Database, signal: AbortSignal) {
+  let open = 0;
+  const stopped = (async () => {
+    while (!signal.aborted) {
+      const rows = await db.$queryRaw<{ open: number }[]>`
+        SELECT count(*)::int AS open FROM video_tasks WHERE status IN ('queued', 'running')`.catch(
+        () => null,
+      );
+      if (rows?.[0]) open = rows[0].open;
+      await sleep(1000, undefined, { signal }).catch(() => {});
+    }
+  })();
+  return { current: () => open, stopped };
+}
+
 function summariseTraffic(traffic: ReturnType<typeof emptyTrafficLog>): ChaosReport['requests'] {
   return {
     http: traffic.requests,
@@ -461,6 +490,8 @@ function summariseTraffic(traffic: ReturnType<typeof emptyTrafficLog>): ChaosRep
     cancels: { ...traffic.cancels },
     topups: { ...traffic.topups },
     balanceReads: traffic.balanceReads,
+    heldBack: traffic.heldBack,
+    batchReads: traffic.batchReads,
   };
 }
 

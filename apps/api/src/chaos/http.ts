@@ -8,6 +8,8 @@ export interface Reply {
   status: number;
   body: Json;
   replayed: boolean;
+  /** The Retry-After header, when the answer had one. */
+  retryAfter?: string;
   error?: string;
 }
 
@@ -42,10 +44,12 @@ export async function call(
     } catch {
       body = text;
     }
+    const retryAfter = response.headers.get('retry-after');
     return {
       status: response.status,
       body,
       replayed: response.headers.get('idempotent-replayed') === 'true',
+      ...(retryAfter === null ? {} : { retryAfter }),
     };
   } catch (error) {
     return { status: 0, body: null, replayed: false, error: (error as Error).message };

@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 const API_DIR = fileURLToPath(new URL('../..', import.meta.url));
 /** How much of a child's output is kept for the report of a failed run. */
 const OUTPUT_TAIL_CHARS = 16_000;
+/** Error and fatal log lines (pino levels 50 and 60) kept in full, the first ones of each process. */
+const MAX_ERROR_LINES = 20;
+const ERROR_LINE = /^\{"level":(50|60),/;
 
 export type Role = 'api' | 'worker';
 
@@ -23,6 +26,8 @@ export interface RoleProcess {
   kill(): Promise<void>;
   /** The last few kilobytes of its stdout and stderr. */
   output(): string;
+  /** The first error-level log lines it wrote, whenever it wrote them. */
+  errors(): readonly string[];
 }
 
 /**
@@ -48,9 +53,17 @@ export class ProcessSet {
     if (pid === undefined) throw new Error(`could not start ${name}`);
     let tail = '';
     let ready = readyLine === undefined;
+    let partialLine = '';
+    const errors: string[] = [];
     const append = (chunk: Buffer) => {
-      tail = (tail + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
+      const text = chunk.toString();
+      tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
       if (!ready && readyLine !== undefined && tail.includes(readyLine)) ready = true;
+      const lines = (partialLine + text).split('\n');
+      partialLine = (lines.pop() ?? '').slice(0, OUTPUT_TAIL_CHARS);
+      for (const line of lines) {
+        if (errors.length < MAX_ERROR_LINES && ERROR_LINE.test(line)) errors.push(line);
+      }
     };
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
@@ -78,6 +91,7 @@ export class ProcessSet {
         await exited;
       },
       output: () => tail,
+      errors: () => errors,
     };
     this.#all.push(proc);
     return proc;

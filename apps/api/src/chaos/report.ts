@@ -30,6 +30,8 @@ export interface ChaosReport {
     cancels: TrafficLog['cancels'];
     topups: TrafficLog['topups'];
     balanceReads: number;
+    heldBack: number;
+    batchReads: number;
   };
   faults: Omit<FaultLog, 'timeline'> & { unexpectedExits: string[]; timeline: string[] };
   webhooks: { received: number; answers: Record<Answer, number>; badSignatures: number };
@@ -69,6 +71,7 @@ export function formatReport(report: ChaosReport): string {
       `${r.duplicateGroups} duplicate groups, ${r.unansweredWithoutKey} unanswered without key`,
     `cancels       ${r.cancels.accepted} accepted, ${r.cancels.tooLate} too late, ${r.cancels.unanswered} unanswered`,
     `top-ups       ${r.topups.count} (${r.topups.credits} credits), ${r.topups.uncertain} uncertain; ${r.balanceReads} balance reads`,
+    `waiting       ${r.heldBack} waits for open work (over the cap of open tasks), ${r.batchReads} batch reads`,
   ];
   if (f) {
     lines.push(

@@ -5,11 +5,13 @@ import { runChaos } from './chaos';
 import { formatReport } from './report';
 
 const USAGE = `usage: pnpm chaos [-- --duration <s>] [--seed <n>] [--accounts <n>] [--settle-timeout <s>]
+                  [--max-open-tasks <n>]
 
   --duration        seconds of submissions (default 60); then it settles, checks and stops
   --seed            repeat a run's random choices (printed at the start of every run)
   --accounts        client accounts (default 6; the last one is poor and mostly refused)
-  --settle-timeout  seconds the system gets to settle after the last submission (default 120)`;
+  --settle-timeout  seconds the system gets to settle after the last submission (default 120)
+  --max-open-tasks  clients wait while more tasks than this are queued or running (default 1500)`;
 
 function positive(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -33,6 +35,7 @@ async function main() {
         seed: { type: 'string' },
         accounts: { type: 'string' },
         'settle-timeout': { type: 'string' },
+        'max-open-tasks': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -65,6 +68,7 @@ async function main() {
     ...(seed === undefined ? {} : { seed }),
     accounts: Math.trunc(positive('accounts', str('accounts'), 6)),
     settleTimeoutSeconds: positive('settle-timeout', str('settle-timeout'), 120),
+    maxOpenTasks: Math.trunc(positive('max-open-tasks', str('max-open-tasks'), 1500)),
     log: started,
     signal: interrupt.signal,
   });

@@ -65,6 +65,10 @@ export interface TrafficLog {
   cancels: { accepted: number; tooLate: number; unanswered: number };
   topups: { count: number; credits: number; uncertain: number };
   balanceReads: number;
+  /** Times a client waited because the service had more than enough open work. */
+  heldBack: number;
+  /** Batch reads answered 200 (each checked for figures that agree). */
+  batchReads: number;
   problems: string[];
 }
 
@@ -84,6 +88,8 @@ export function emptyTrafficLog(): TrafficLog {
     cancels: { accepted: 0, tooLate: 0, unanswered: 0 },
     topups: { count: 0, credits: 0, uncertain: 0 },
     balanceReads: 0,
+    heldBack: 0,
+    batchReads: 0,
     problems: [],
   };
 }
@@ -112,6 +118,14 @@ export interface TrafficOptions {
   /** Whether the database is up (no top-up is attempted while it is restarting). */
   databaseUp: () => boolean;
   loopsPerAccount: number;
+  /**
+   * Tasks queued or running right now (refreshed by the run). Clients hold off while it is over
+   * `maxOpenTasks`, as a real client waits for its earlier batches: without it the clients of a
+   * long run submit far faster than two workers on this machine can drain, and the run could not
+   * settle in a bounded time.
+   */
+  openTasks: () => number;
+  maxOpenTasks: number;
 }
 
 /**
@@ -148,6 +162,14 @@ class Traffic {
 
   async loop(account: ChaosAccount, rng: Rng, untilMs: number) {
     while (Date.now() < untilMs) {
+      if (this.options.openTasks() > this.options.maxOpenTasks) {
+        // Waiting for its earlier batches, a client polls them (which keeps requests coming
+        // through a database restart).
+        this.log.heldBack++;
+        await this.#pollBatch(account, rng);
+        await sleep(rng.int(200, 600));
+        continue;
+      }
       const roll = rng.next();
       if (roll < 0.52) await this.#submitNew(account, rng, true);
       else if (roll < 0.59) await this.#submitNew(account, rng, false);
@@ -291,6 +313,29 @@ class Traffic {
     if (rng.chance(0.2)) await this.#maybeTopUp(account, rng);
   }
 
+  /** Reads one of the account's batches; its figures must agree with each other at any moment. */
+  async #pollBatch(account: ChaosAccount, rng: Rng) {
+    const batchIds = [...this.log.admitted.values()]
+      .filter((batch) => batch.accountIndex === account.index)
+      .map((batch) => batch.batchId);
+    if (batchIds.length === 0) return;
+    const batchId = rng.pick(batchIds);
+    const reply = await this.#send('GET', `/api/enterprise/video-batch/${batchId}`, account, null);
+    if (reply.status !== 200) return; // the database may be restarting; nothing to judge
+    this.log.batchReads++;
+    const b = reply.body;
+    const finished = b.settlement_status !== 'pending';
+    if (
+      b.success_count + b.failed_count + b.canceled_count + b.pending_count !== b.total_count ||
+      b.net_spent_credits !== b.frozen_credits - b.refunded_credits ||
+      b.refunded_credits < 0 ||
+      b.refunded_credits > b.frozen_credits ||
+      (finished && (b.pending_count !== 0 || b.credits_spent !== b.net_spent_credits))
+    ) {
+      this.log.problems.push(`batch ${batchId} read with figures that disagree: ${brief(reply)}`);
+    }
+  }
+
   async #readBalance(account: ChaosAccount) {
     const reply = await this.#send('GET', '/api/enterprise/balance', account, null);
     if (reply.status !== 200) return; // the database may be restarting; nothing to judge
@@ -364,6 +409,19 @@ class Traffic {
     this.log.requests++;
     const key = String(reply.status);
     this.log.statuses[key] = (this.log.statuses[key] ?? 0) + 1;
+    // A database restart is expected: the API must say so (503 with Retry-After), never fail
+    // with a 500 or leave the client guessing when to ask again.
+    if (reply.status >= 500) {
+      const what = `${method} ${path} (X-Request-ID ${requestId ?? 'none'})`;
+      const error = reply.body?.error;
+      if (reply.status !== 503) {
+        this.log.problems.push(
+          `HTTP ${reply.status} on ${what}: ${error?.code ?? ''} ${error?.message ?? JSON.stringify(reply.body)}`,
+        );
+      } else if (reply.retryAfter === undefined) {
+        this.log.problems.push(`HTTP 503 without Retry-After on ${what}`);
+      }
+    }
     return reply;
   }
 

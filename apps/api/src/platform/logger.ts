@@ -1,16 +1,21 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { pino } from 'pino';
+import { type DestinationStream, pino } from 'pino';
 import type { Env } from '../env';
 
 /**
  * One JSON logger for the process. Every line carries `service`; request lines carry the request
  * id (Fastify's `reqId`). Secrets are redacted wherever they appear in logged objects.
  */
-export function createLogger(env: Pick<Env, 'LOG_LEVEL'>, service = 'batchreel-api') {
-  return pino({
+export function createLogger(
+  env: Pick<Env, 'LOG_LEVEL'>,
+  service = 'batchreel-api',
+  destination?: DestinationStream,
+) {
+  const options: pino.LoggerOptions = {
     level: env.LOG_LEVEL,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: serializeError },
     redact: {
       paths: [
         'req.headers["x-api-key"]',
@@ -22,7 +27,29 @@ export function createLogger(env: Pick<Env, 'LOG_LEVEL'>, service = 'batchreel-a
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * What drivers hang on their errors and must never reach a log: `pg` (and so pg-boss) attaches
+ * the whole Client to errors raised on a pooled connection — kilobytes per line, with the
+ * connection parameters (password included) among them.
+ */
+const DRIVER_INTERNALS = ['client', 'connection', 'pool'];
+
+/** pino's error serialiser, minus driver internals, down the `cause` chain. */
+function serializeError(error: unknown) {
+  const serialized: unknown = pino.stdSerializers.err(error as Error);
+  const seen = new Set<unknown>();
+  let current = serialized;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const bag = current as Record<string, unknown>;
+    for (const key of DRIVER_INTERNALS) delete bag[key];
+    current = bag.cause;
+  }
+  return serialized;
 }
 
 /**

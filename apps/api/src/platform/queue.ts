@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@batchreel/db';
 import { PgBoss } from 'pg-boss';
 import { ensureQueues } from '../jobs/definitions';
 import type { Logger } from './logger';
@@ -21,7 +22,12 @@ export async function startQueue(
     superviseIntervalSeconds: options.superviseIntervalSeconds ?? 10,
     monitorIntervalSeconds: 10,
   });
-  boss.on('error', (error) => logger.error({ err: error, component: 'pg-boss' }, 'queue error'));
+  boss.on('error', (error) => {
+    // A database restart makes every pg-boss loop fail until it is back: expected, and retried.
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ err: error, component: 'pg-boss' }, 'queue paused: database unavailable');
+    } else logger.error({ err: error, component: 'pg-boss' }, 'queue error');
+  });
   await boss.start();
   await ensureQueues(boss);
   return boss;
