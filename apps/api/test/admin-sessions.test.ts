@@ -180,6 +180,9 @@ describe('admin sessions over HTTP', () => {
     for (const csrf of [false, '0', 'true'] as const) {
       const me = await trpcHttp(t.baseUrl, 'query', 'auth.me', undefined, { cookie, csrf });
       expect(me.status).toBe(403);
+      // In tRPC's error shape, so the SPA's client reads it like any other refusal.
+      expect(me.error?.message).toBe('Missing x-batchreel-admin header.');
+      expect(me.error?.data?.code).toBe('FORBIDDEN');
       const list = await trpcHttp(t.baseUrl, 'query', 'batches.list', {}, { cookie, csrf });
       expect(list.status).toBe(403);
       const signInAnswer = await trpcHttp(

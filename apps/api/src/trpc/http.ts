@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Prisma } from '@batchreel/db';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
+import { TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { stringify } from 'csv-stringify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -48,17 +49,16 @@ export async function registerAdminApp(
     scope.addHook('onRoute', (route) => {
       route.bodyLimit = LIMITS.maxBodyBytes;
     });
-    scope.addHook('onRequest', async (request, reply) => {
-      if (!checkCsrf(request)) {
-        return reply.code(403).send({ error: { message: `Missing ${CSRF_HEADER} header.` } });
-      }
-    });
     await scope.register(fastifyTRPCPlugin<AppRouter>, {
       prefix: '/trpc',
       trpcOptions: {
         router: appRouter,
-        createContext: ({ req, res }) =>
-          createContext({
+        createContext: ({ req, res }) => {
+          // Refused before any procedure runs, in tRPC's error shape (the SPA shows its message).
+          if (!checkCsrf(req)) {
+            throw new TRPCError({ code: 'FORBIDDEN', message: `Missing ${CSRF_HEADER} header.` });
+          }
+          return createContext({
             db: deps.db,
             queue: deps.queue,
             logger: req.log,
@@ -71,7 +71,8 @@ export async function registerAdminApp(
                 expires: expiresAt,
               }),
             clearSessionCookie: () => void res.clearCookie(SESSION_COOKIE, cookieOptions(req)),
-          }),
+          });
+        },
         onError: ({ error, path }) => {
           if (error.code === 'INTERNAL_SERVER_ERROR')
             app.log.error({ err: error, path }, 'admin procedure failed');

@@ -113,6 +113,23 @@ export function checkAnswer(
     if (answer.status >= 500) fail(`a ${answer.status} answer`);
     return;
   }
+  if (pathname.startsWith('/trpc/')) {
+    // The admin app's tRPC API, not the public one: its errors come in tRPC's own shape (what
+    // the SPA's client reads), serialised by superjson, with the HTTP status inside.
+    if (answer.status >= 500) fail(`a ${answer.status} answer`);
+    if (answer.headers['x-request-id'] === undefined) fail('no X-Request-ID header');
+    if (method === 'HEAD' || answer.status < 400) return;
+    let shape: { message?: unknown; data?: { httpStatus?: unknown } } | undefined;
+    try {
+      shape = JSON.parse(answer.text)?.error?.json;
+    } catch {
+      fail('a tRPC error that is not JSON');
+    }
+    if (typeof shape?.message !== 'string' || shape.data?.httpStatus !== answer.status) {
+      fail('a tRPC error not in the tRPC error shape');
+    }
+    return;
+  }
   if (answer.status >= 500) fail(`a ${answer.status} answer`);
   if (expectation.status !== undefined && answer.status !== expectation.status) {
     fail(`expected ${expectation.status}, got ${answer.status}`);
