@@ -83,6 +83,7 @@ describe('failed-task search on thousands of failures', () => {
   it.each([
     ['a rare text (trigram index)', { text: 'unicorn' }, 50],
     ['a rare text with an error code', { text: 'UNICORN', errorCode: 'provider_error' }, 1],
+    ['a text only old failures match', { text: 'dog #25' }, 20],
     ['a common text (newest candidates)', { text: 'orange cat' }, 200],
     ['a common text, small pages', { text: 'grey dog #1' }, 37],
     ['text in the error message', { text: 'said no #12' }, 5],
@@ -91,6 +92,11 @@ describe('failed-task search on thousands of failures', () => {
     const want = expected(filter);
     expect(want.length).toBeGreaterThan(0);
     expect(await allPages(filter, limit)).toEqual(want);
+  });
+
+  it('answers an empty page for a short text nothing matches', async () => {
+    expect(expected({ text: 'qzx' })).toEqual([]);
+    expect(await allPages({ text: 'qzx' }, 50)).toEqual([]);
   });
 
   it('answers the first page of a common text from the newest failures', async () => {
