@@ -6,5 +6,9 @@ export default defineConfig({
     globalSetup: ['@batchreel/db/vitest-global-setup'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // `expect.poll` waits for something to become true (a page rendered, a job done). Its default
+    // of 1 s is too short when the suite's files run side by side on two cores: a lazily loaded
+    // admin page took longer under load. Waiting longer costs nothing when things are fast.
+    expect: { poll: { timeout: 15_000 } },
   },
 });
