@@ -28,6 +28,14 @@ export interface ClientOptions {
    * requests and answers). The headers are the ones sent, API key included: redact before logging.
    */
   onExchange?: (exchange: Exchange) => void;
+  /**
+   * How often a request is sent again when the API could not act on it (429, 503: after their
+   * `Retry-After`) or, for requests safe to repeat, when no answer arrived (network error, 502,
+   * 504) or the same `X-Request-ID` is still in flight (409 `request_in_progress`). Safe to
+   * repeat: reads, quotes, and `createBatch`, which always sends an `X-Request-ID` (one is made up
+   * when none is given) so a repeat answers the original batch. Default 2; 0 turns retries off.
+   */
+  maxRetries?: number;
 }
 
 /** One request and its answer, as {@link ClientOptions.onExchange} sees it. */
@@ -53,6 +61,30 @@ interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Sending it twice has the effect of sending it once (GETs are, always). */
+  repeatable?: boolean;
+}
+
+/** Waits before the first and second retry when the API names none; doubled each time. */
+const RETRY_BASE_MS = 250;
+/** A `Retry-After` longer than this is not waited out: the error goes to the caller. */
+const MAX_RETRY_AFTER_MS = 10_000;
+
+/** How long to wait before sending again, or null when this failure is not worth a retry. */
+function retryDelayMs(error: unknown, repeatable: boolean, retry: number): number | null {
+  if (!(error instanceof BatchreelApiError)) return null;
+  const notActedOn = error.status === 429 || error.status === 503;
+  const unknownOutcome =
+    error.code === 'network_error' ||
+    error.status === 502 ||
+    error.status === 504 ||
+    error.code === 'request_in_progress';
+  if (!notActedOn && !(repeatable && unknownOutcome)) return null;
+  if (error.retryAfterSeconds !== undefined) {
+    const named = error.retryAfterSeconds * 1000;
+    return named <= MAX_RETRY_AFTER_MS ? named : null;
+  }
+  return RETRY_BASE_MS * 2 ** retry + Math.floor(Math.random() * 100);
 }
 
 interface Answer<T> {
@@ -100,6 +132,7 @@ export class BatchreelClient {
   readonly #fetch: typeof fetch;
   readonly #userAgent: string;
   readonly #onExchange: ((exchange: Exchange) => void) | undefined;
+  readonly #maxRetries: number;
 
   constructor(options: ClientOptions) {
     if (!options.baseUrl) throw new TypeError('BatchreelClient: baseUrl is required.');
@@ -109,28 +142,32 @@ export class BatchreelClient {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.#onExchange = options.onExchange;
+    this.#maxRetries = Math.max(0, Math.trunc(options.maxRetries ?? 2));
   }
 
   /** The same validation and price as submitting, and whether it would be admitted now. Creates nothing. */
   async quote(request: CreateBatchRequest): Promise<Quote> {
-    return (await this.#request<Quote>('POST', '/video-batch/quote', { body: request })).body;
+    return (
+      await this.#request<Quote>('POST', '/video-batch/quote', { body: request, repeatable: true })
+    ).body;
   }
 
   /**
    * Submits a batch. Pass a `requestId` (`X-Request-ID`, ≤ 255 printable ASCII characters) to make
-   * retries safe: the same id and body answer the original batch with `replayed: true` and create
-   * nothing. Rejects with `insufficient_credits` (402, `requiredCredits`/`availableCredits` set)
-   * when the account cannot pay; then nothing was created or charged.
+   * your own retries safe: the same id and body answer the original batch with `replayed: true`
+   * and create nothing. Without one, the client makes one up for this call, so that its own
+   * retries are safe too. Rejects with `insufficient_credits` (402, `requiredCredits`/
+   * `availableCredits` set) when the account cannot pay; then nothing was created or charged.
    */
   async createBatch(
     request: CreateBatchRequest,
     options: { requestId?: string } = {},
   ): Promise<{ batch: BatchAdmitted; replayed: boolean }> {
-    const headers: Record<string, string> = {};
-    if (options.requestId !== undefined) headers['X-Request-ID'] = options.requestId;
+    const headers = { 'X-Request-ID': options.requestId ?? `client-${crypto.randomUUID()}` };
     const answer = await this.#request<BatchAdmitted>('POST', '/video-batch', {
       body: request,
       headers,
+      repeatable: true,
     });
     return { batch: answer.body, replayed: answer.headers['idempotent-replayed'] === 'true' };
   }
@@ -245,11 +282,25 @@ export class BatchreelClient {
     }
   }
 
+  /** One call: sent, and sent again while {@link retryDelayMs} says it is worth it. */
   async #request<T>(
     method: string,
     path: string,
     options: RequestOptions = {},
   ): Promise<Answer<T>> {
+    const repeatable = method === 'GET' || options.repeatable === true;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.#send<T>(method, path, options);
+      } catch (error) {
+        const delayMs = retry < this.#maxRetries ? retryDelayMs(error, repeatable, retry) : null;
+        if (delayMs === null) throw error;
+        await sleep(delayMs, options.signal);
+      }
+    }
+  }
+
+  async #send<T>(method: string, path: string, options: RequestOptions): Promise<Answer<T>> {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) search.set(name, String(value));
@@ -322,7 +373,14 @@ export class BatchreelClient {
     });
 
     const requestId = response.headers.get('x-request-id');
-    if (!response.ok) throw errorFromResponse(response.status, body, requestId);
+    if (!response.ok) {
+      throw errorFromResponse(
+        response.status,
+        body,
+        requestId,
+        response.headers.get('retry-after'),
+      );
+    }
     if (!isJson) {
       throw new BatchreelApiError({
         status: response.status,

@@ -13,6 +13,8 @@ export interface BatchreelApiErrorInit {
   body?: unknown;
   requiredCredits?: number;
   availableCredits?: number;
+  /** From a `Retry-After` header (429, 503): seconds to wait before asking again. */
+  retryAfterSeconds?: number;
   cause?: unknown;
 }
 
@@ -38,6 +40,8 @@ export class BatchreelApiError extends Error {
   readonly requiredCredits?: number;
   /** From a `402 insufficient_credits`: what the account could spend. */
   readonly availableCredits?: number;
+  /** From a `Retry-After` header (429, 503): seconds to wait before asking again. */
+  readonly retryAfterSeconds?: number;
 
   constructor(init: BatchreelApiErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -48,6 +52,7 @@ export class BatchreelApiError extends Error {
     this.body = init.body;
     if (init.requiredCredits !== undefined) this.requiredCredits = init.requiredCredits;
     if (init.availableCredits !== undefined) this.availableCredits = init.availableCredits;
+    if (init.retryAfterSeconds !== undefined) this.retryAfterSeconds = init.retryAfterSeconds;
   }
 
   /** Credits missing for admission, from a 402; `undefined` otherwise. */
@@ -68,7 +73,11 @@ export function errorFromResponse(
   status: number,
   body: unknown,
   headerRequestId: string | null,
+  retryAfterHeader: string | null = null,
 ): BatchreelApiError {
+  const retryAfter = retryAfterHeader === null ? Number.NaN : Number(retryAfterHeader);
+  const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined;
+  const retryAfterInit = retryAfterSeconds === undefined ? {} : { retryAfterSeconds };
   const envelope = isRecord(body) && isRecord(body.error) ? body : null;
   if (!envelope) {
     const text = typeof body === 'string' ? body.trim().slice(0, 200) : '';
@@ -78,6 +87,7 @@ export function errorFromResponse(
       message: `HTTP ${status} with a body that is not the API's JSON error${text ? `: ${text}` : ''}`,
       requestId: headerRequestId,
       body,
+      ...retryAfterInit,
     });
   }
   const error = envelope.error as Record<string, unknown>;
@@ -98,5 +108,6 @@ export function errorFromResponse(
     body,
     ...(requiredCredits === undefined ? {} : { requiredCredits }),
     ...(availableCredits === undefined ? {} : { availableCredits }),
+    ...retryAfterInit,
   });
 }
