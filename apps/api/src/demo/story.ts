@@ -253,7 +253,8 @@ async function main() {
         ),
       );
     } else {
-      const deadline = Date.now() + 15_000;
+      // Usually there within a second of settlement; a busy machine gets a minute.
+      const deadline = Date.now() + 60_000;
       const completed = () => receiver.received.find((r) => r.body.includes('"batch.completed"'));
       while (!completed() && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 100));
