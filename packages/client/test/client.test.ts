@@ -1,27 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  BatchreelApiError,
   BatchreelClient,
   type Exchange,
   verifyWebhook,
   WebhookVerificationError,
 } from '../src/index';
-import { API_KEY, apiUrl, client, MODEL, moneySnapshot, PRICE, unreachableUrl } from './support';
+import {
+  API_KEY,
+  apiUrl,
+  client,
+  MODEL,
+  moneySnapshot,
+  PRICE,
+  rejection,
+  unreachableUrl,
+} from './support';
 
 const items = (count: number, prompt = (i: number) => `Library ${i}`) =>
   Array.from({ length: count }, (_, i) => ({ prompt: prompt(i), model: MODEL }));
-
-async function rejection(promise: Promise<unknown>): Promise<BatchreelApiError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(BatchreelApiError);
-  return error as BatchreelApiError;
-}
 
 describe('BatchreelApiError', () => {
   it('carries required and available credits from a 402, and nothing is charged', async () => {

@@ -4,7 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BatchreelApiError, BatchreelClient } from '../src/index';
+import { BatchreelClient } from '../src/index';
+import { rejection } from './support';
 
 type Step = 'reset' | { status: number; body: unknown; headers?: Record<string, string> };
 
@@ -57,17 +58,6 @@ const clientOf = (baseUrl: string, maxRetries?: number) =>
     apiKey: 'test-key',
     ...(maxRetries === undefined ? {} : { maxRetries }),
   });
-
-async function rejection(promise: Promise<unknown>): Promise<BatchreelApiError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(BatchreelApiError);
-  return error as BatchreelApiError;
-}
 
 describe('client retries', () => {
   it('reads again after 503 with Retry-After until the service answers', async () => {

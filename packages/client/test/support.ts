@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
-import { BatchreelClient } from '../src/index';
+import { expect, inject } from 'vitest';
+import { BatchreelApiError, BatchreelClient } from '../src/index';
 
 export const API_KEY = 'demo-key';
 export const MODEL = 'sora-2';
@@ -129,4 +129,16 @@ export async function moneySnapshot() {
     available: balance.available_credits,
     newestLedgerEntry: ledger.data[0]?.id,
   };
+}
+
+/** What `promise` rejected with, which must be a `BatchreelApiError`. */
+export async function rejection(promise: Promise<unknown>): Promise<BatchreelApiError> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(BatchreelApiError);
+  return error as BatchreelApiError;
 }
