@@ -138,8 +138,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const t0 = Date.now();
     const plan = planFaults(rng.fork('faults'), durationMs, WORKERS);
     const watchdog = system.watch(abort.signal);
-    const progress = reportProgress(db, traffic, faults, t0, log, abort.signal);
-    const openTasks = watchOpenTasks(db, abort.signal);
+    const tasks = countTasks(db, abort.signal);
+    const progress = reportProgress(tasks, traffic, faults, t0, log, abort.signal);
     const faultRun = runFaults(plan, system, t0, faults, abort.signal);
     await runTraffic(
       {
@@ -150,7 +150,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         db,
         databaseUp: () => cluster?.running ?? false,
         loopsPerAccount: options.loopsPerAccount ?? 2,
-        openTasks: openTasks.current,
+        openTasks: () => tasks.current().open,
         maxOpenTasks: options.maxOpenTasks ?? 1500,
       },
       rng.fork('traffic'),
@@ -167,7 +167,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (report.settled) report.settleMs = Date.now() - submissionsEnded;
     else report.problems.push(`not settled ${settleTimeoutMs / 1000} s after submissions: ${open}`);
     abort.abort(); // stops the watchdog and the progress lines
-    await Promise.all([watchdog, progress, openTasks.stopped]);
+    await Promise.all([watchdog, progress, tasks.stopped]);
     if (options.signal?.aborted) throw new Error('interrupted');
 
     // --- The books -----------------------------------------------------------------------------
@@ -433,7 +433,7 @@ async function diagnose(db: Database): Promise<string> {
 }
 
 async function reportProgress(
-  db: Database,
+  tasks: TaskCounter,
   traffic: ReturnType<typeof emptyTrafficLog>,
   faults: ReturnType<typeof emptyFaultLog>,
   t0: number,
@@ -443,36 +443,46 @@ async function reportProgress(
   while (!signal.aborted) {
     await sleep(5000, undefined, { signal }).catch(() => {});
     if (signal.aborted) return;
-    const tasks = await db.$queryRaw<{ done: number; total: number }[]>`
-      SELECT count(*) FILTER (WHERE status IN ('succeeded', 'failed', 'canceled'))::int AS done,
-             count(*)::int AS total FROM video_tasks`.catch(() => null);
-    const t = tasks?.[0];
+    const t = tasks.current();
     log(
       `${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s  submissions ${traffic.submissions} ` +
         `(202: ${traffic.admitted.size}, 402: ${traffic.refused})  tasks ` +
-        `${t ? `${t.done}/${t.total}` : '(database down)'}  kills ${faults.workerKills}  ` +
+        `${t.answered ? `${t.done}/${t.total}` : '(database down)'}  kills ${faults.workerKills}  ` +
         `db restarts ${faults.databaseRestarts}`,
     );
   }
 }
 
+interface TaskCounts {
+  /** Queued or running. */
+  open: number;
+  /** Succeeded, failed or canceled. */
+  done: number;
+  total: number;
+  /** Whether the last count got an answer (the figures are the last ones that did). */
+  answered: boolean;
+}
+type TaskCounter = ReturnType<typeof countTasks>;
+
 /**
- * Tasks queued or running, counted every second while the run lasts; it keeps its last value
- * while the database is down.
+ * The run's tasks counted every second while it lasts, for the clients' back-off and the progress
+ * lines; while the database is down the figures stay at their last answer.
  */
-function watchOpenTasks(db: Database, signal: AbortSignal) {
-  let open = 0;
+function countTasks(db: Database, signal: AbortSignal) {
+  let counts: TaskCounts = { open: 0, done: 0, total: 0, answered: false };
   const stopped = (async () => {
     while (!signal.aborted) {
-      const rows = await db.$queryRaw<{ open: number }[]>`
-        SELECT count(*)::int AS open FROM video_tasks WHERE status IN ('queued', 'running')`.catch(
-        () => null,
-      );
-      if (rows?.[0]) open = rows[0].open;
+      const rows = await db.$queryRaw<{ open: number; total: number }[]>`
+        SELECT count(*) FILTER (WHERE status IN ('queued', 'running'))::int AS open,
+               count(*)::int AS total FROM video_tasks`.catch(() => null);
+      const row = rows?.[0];
+      counts = row
+        ? { open: row.open, done: row.total - row.open, total: row.total, answered: true }
+        : { ...counts, answered: false };
       await sleep(1000, undefined, { signal }).catch(() => {});
     }
   })();
-  return { current: () => open, stopped };
+  return { current: () => counts, stopped };
 }
 
 function summariseTraffic(traffic: ReturnType<typeof emptyTrafficLog>): ChaosReport['requests'] {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from '../env';
 
 const API_DIR = fileURLToPath(new URL('../..', import.meta.url));
 /** How much of a child's output is kept for the report of a failed run. */
@@ -44,7 +45,7 @@ export class ProcessSet {
       ['--import', 'tsx', 'src/main.ts', '--role', role],
       {
         cwd: API_DIR,
-        env: { ...process.env, ...env },
+        env: childEnv(env),
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       },

@@ -263,8 +263,13 @@ class Traffic {
     }
   }
 
+  /** The batches this account was told were admitted, oldest first. */
+  #admittedOf(account: ChaosAccount): AdmittedBatch[] {
+    return [...this.log.admitted.values()].filter((b) => b.accountIndex === account.index);
+  }
+
   async #cancelOne(account: ChaosAccount, rng: Rng) {
-    const mine = [...this.log.admitted.values()].filter((b) => b.accountIndex === account.index);
+    const mine = this.#admittedOf(account);
     if (mine.length === 0) return;
     // Mostly recent batches, which are still running.
     const recent = mine.slice(-5);
@@ -315,11 +320,9 @@ class Traffic {
 
   /** Reads one of the account's batches; its figures must agree with each other at any moment. */
   async #pollBatch(account: ChaosAccount, rng: Rng) {
-    const batchIds = [...this.log.admitted.values()]
-      .filter((batch) => batch.accountIndex === account.index)
-      .map((batch) => batch.batchId);
-    if (batchIds.length === 0) return;
-    const batchId = rng.pick(batchIds);
+    const mine = this.#admittedOf(account);
+    if (mine.length === 0) return;
+    const { batchId } = rng.pick(mine);
     const reply = await this.#send('GET', `/api/enterprise/video-batch/${batchId}`, account, null);
     if (reply.status !== 200) return; // the database may be restarting; nothing to judge
     this.log.batchReads++;

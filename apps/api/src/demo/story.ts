@@ -13,9 +13,11 @@ import {
 } from '@batchreel/client';
 import { SingleBar } from 'cli-progress';
 import pc from 'picocolors';
+import { demoEnv } from '../env';
 import { connectOrStart } from './system';
 
-const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const env = demoEnv();
+const tty = process.stdout.isTTY === true && !env.noColor;
 const c = tty ? pc : pc.createColors(false);
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -84,16 +86,14 @@ async function startReceiver() {
 }
 
 async function main() {
-  const baseUrl = (
-    process.env.BATCHREEL_API_URL ?? `http://localhost:${process.env.PORT ?? 3000}`
-  ).replace(/\/$/, '');
+  const baseUrl = env.apiUrl;
   out(c.bold('Batchreel — batch AI video that finance can sign off on'));
   const system = await connectOrStart(baseUrl, (line) => out(c.dim(line)));
   const receiver = await startReceiver();
   let last: Exchange | undefined;
   const client = new BatchreelClient({
     baseUrl: system.baseUrl,
-    apiKey: process.env.BATCHREEL_API_KEY ?? 'demo-key',
+    apiKey: env.apiKey,
     onExchange: (exchange) => {
       last = exchange;
     },

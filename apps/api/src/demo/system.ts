@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@batchreel/db';
 import { generatePassword } from '../admin/passwords';
+import { childEnv } from '../env';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const API_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,8 +51,7 @@ export async function connectOrStart(
     cwd: API_DIR,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      ...process.env,
+    env: childEnv({
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
@@ -62,7 +62,7 @@ export async function connectOrStart(
       ADMIN_PASSWORD: admin.password,
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       LOG_LEVEL: 'warn',
-    },
+    }),
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
