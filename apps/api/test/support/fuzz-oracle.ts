@@ -63,6 +63,16 @@ const PRE_ROUTING = new Set([
   'request_timeout',
 ]);
 
+/** Whether `text` is the SPEC envelope of a refusal made before routing. */
+function refusedBeforeRouting(text: string): boolean {
+  try {
+    const code = JSON.parse(text)?.error?.code;
+    return typeof code === 'string' && PRE_ROUTING.has(code);
+  } catch {
+    return false;
+  }
+}
+
 function safeDecode(path: string): string {
   try {
     return decodeURIComponent(path);
@@ -113,9 +123,10 @@ export function checkAnswer(
     if (answer.status >= 500) fail(`a ${answer.status} answer`);
     return;
   }
-  if (pathname.startsWith('/trpc/')) {
+  if (pathname.startsWith('/trpc/') && !refusedBeforeRouting(answer.text)) {
     // The admin app's tRPC API, not the public one: its errors come in tRPC's own shape (what
-    // the SPA's client reads), serialised by superjson, with the HTTP status inside.
+    // the SPA's client reads), serialised by superjson, with the HTTP status inside. A request
+    // the HTTP layer refused before any route saw it is answered in the SPEC envelope, below.
     if (answer.status >= 500) fail(`a ${answer.status} answer`);
     if (answer.headers['x-request-id'] === undefined) fail('no X-Request-ID header');
     if (method === 'HEAD' || answer.status < 400) return;
