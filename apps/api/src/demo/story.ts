@@ -150,7 +150,9 @@ async function main() {
     step(3, 'A batch the account cannot pay: 402, and nothing is charged');
     const balanceBefore402 = await client.balance();
     const ledgerBefore402 = await client.ledger({ limit: 1 });
-    const tooMany = Math.floor(balanceBefore402.available_credits / 10) + 1;
+    // 21 videos past what is available: the first batch, still running, may refund up to 200
+    // credits during this step, and this one must stay unpayable all the same.
+    const tooMany = Math.floor(balanceBefore402.available_credits / 10) + 21;
     if (tooMany > 10_000) {
       out(
         c.yellow(`  (skipped: ${balanceBefore402.available_credits} credits cover 10,000 videos)`),
@@ -173,14 +175,29 @@ async function main() {
         check('available_credits', error.availableCredits, balanceBefore402.available_credits);
       }
       const balanceAfter402 = await client.balance();
-      const ledgerAfter402 = await client.ledger({ limit: 1 });
-      check('balance unchanged', balanceAfter402.balance, balanceBefore402.balance);
+      // The first batch runs meanwhile: its freeze (batch_upfront) and refunds may land during
+      // this step. The refusal itself must add no row and move no credit.
+      const recent = (await client.ledger({ limit: 50 })).data;
+      const headBefore = recent.findIndex((row) => row.id === ledgerBefore402.data[0]?.id);
+      const added = headBefore === -1 ? recent : recent.slice(0, headBefore);
+      const firstBatchRows = added.filter((row) => row.ref_id === batchId);
+      for (const row of firstBatchRows) {
+        out(c.dim(`  (meanwhile the first batch: ${row.ref_type} ${row.credits_delta})`));
+      }
+      const sum = (rows: typeof added) => rows.reduce((total, row) => total + row.credits_delta, 0);
+      check('no ledger row from the refusal', added.length - firstBatchRows.length, 0);
       check(
-        'available unchanged',
-        balanceAfter402.available_credits,
+        'balance unchanged by the refusal',
+        balanceAfter402.balance - sum(firstBatchRows),
+        balanceBefore402.balance,
+      );
+      // A freeze turns a reservation into a charge (available stays); a refund adds to it.
+      check(
+        'available unchanged by the refusal',
+        balanceAfter402.available_credits -
+          sum(firstBatchRows.filter((row) => row.ref_type === 'batch_refund')),
         balanceBefore402.available_credits,
       );
-      check('no new ledger row', ledgerAfter402.data[0]?.id, ledgerBefore402.data[0]?.id);
     }
 
     // ── 4. Follow it live ──────────────────────────────────────────────────────────────────────
