@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['@batchreel/db/vitest-global-setup'],
+    globalSetup: ['@batchreel/db/vitest-global-setup', './test/browser/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // `expect.poll` waits for something to become true (a page rendered, a job done). Its default

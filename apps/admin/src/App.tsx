@@ -30,7 +30,13 @@ const NewBatchPage = lazy(() =>
   import('./pages/NewBatchPage').then((m) => ({ default: m.NewBatchPage })),
 );
 
-const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'sm' });
+const FONTS = "'Inter Variable', 'Noto Sans SC Variable', sans-serif";
+const theme = createTheme({
+  primaryColor: 'indigo',
+  defaultRadius: 'sm',
+  fontFamily: FONTS,
+  headings: { fontFamily: FONTS },
+});
 
 /** Client errors that a retry cannot fix. */
 const FINAL = new Set([

@@ -169,6 +169,19 @@ describe('admin app in Chromium', () => {
     expect(await page.getByRole('tab', { name: '账单' }).count()).toBe(1);
     expect(await text(page, 'overview-frozen')).toBe('200');
     expect(await page.locator('body').innerText()).toContain('冻结积分');
+    // The glyphs come from the font the admin serves, not from the machine (which may have no
+    // CJK font at all): the font is loaded and covers the label's characters.
+    // (A string: the API's type-checking knows no DOM.)
+    const glyphs = (await page.evaluate(`(async () => {
+      await document.fonts.ready;
+      const served = [...document.fonts].filter((f) => f.family.includes('Noto Sans SC'));
+      return {
+        loaded: served.filter((f) => f.status === 'loaded').length,
+        covers: document.fonts.check('16px "Noto Sans SC Variable"', '冻结积分'),
+      };
+    })()`)) as { loaded: number; covers: boolean };
+    expect(glyphs.loaded).toBeGreaterThan(0);
+    expect(glyphs.covers).toBe(true);
     await shot(page, 'batch-overview-zh');
     await page.context().close();
   });

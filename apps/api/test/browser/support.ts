@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
+import { inject } from 'vitest';
 
 const ADMIN_DIR = resolve(import.meta.dirname, '../../../admin');
 
@@ -29,21 +29,10 @@ export async function buildAdminApp(): Promise<string> {
   return outDir;
 }
 
-/** Debian's Chromium (`.ci/run` installs it); CHROMIUM_PATH overrides. */
-export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  const found = candidates.find((path): path is string => !!path && existsSync(path));
-  if (!found) {
-    throw new Error(
-      'Chromium not found: install it (`apt-get install -y chromium`) or set CHROMIUM_PATH',
-    );
-  }
-  return found;
-}
-
+/** Headless Chromium from the npm registry (see `global-setup.ts`), with no network of its own. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: chromiumPath(),
+    executablePath: inject('chromiumPath'),
     headless: true,
     args: [
       '--no-sandbox',
