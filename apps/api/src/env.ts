@@ -42,6 +42,11 @@ export const envSchema = z.object({
     .optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),
+  /**
+   * Serve the demo webhook receiver (`/demo/webhook-receiver/…`) and let webhooks reach it, and
+   * nothing else on this machine. Unset: on exactly when `SEED_DEMO` is (see `demoReceiverEnabled`).
+   */
+  DEMO_WEBHOOK_RECEIVER: booleanString.optional(),
   /** Whole-attempt budget of one webhook delivery (connect, send, answer). */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /**
@@ -114,6 +119,9 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Whether the demo webhook receiver runs: `DEMO_WEBHOOK_RECEIVER`, else with the demo data. */
+export const demoReceiverEnabled = (env: Env) => env.DEMO_WEBHOOK_RECEIVER ?? env.SEED_DEMO;
 
 /** Thrown for a bad configuration; its message names every offending variable. */
 export class ConfigError extends Error {

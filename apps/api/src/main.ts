@@ -5,8 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureAdminUser } from './admin/bootstrap';
+import { demoReceiverEndpoint } from './demo/receiver';
 import { seedDemoData } from './demo/seed';
-import { ConfigError, type Env, loadEnv } from './env';
+import { ConfigError, demoReceiverEnabled, type Env, loadEnv } from './env';
 import { loadStatementKey } from './ledger/statement';
 import { createMetricsRegistry } from './metrics/registry';
 import { openDatabase } from './platform/database';
@@ -58,6 +59,8 @@ async function main() {
   const queue = await startQueue(database.connectionString, logger, role === 'api' ? 4 : 10);
   // One registry per process: with role `all`, /metrics also shows the worker's counters.
   const metrics = createMetricsRegistry();
+  // The demo webhook receiver: served by the API, the one private target the worker may reach.
+  const demoReceiver = demoReceiverEnabled(env) ? demoReceiverEndpoint(publicBaseUrl(env)) : null;
 
   if (role !== 'worker') {
     if (env.SEED_DEMO) {
@@ -112,7 +115,10 @@ async function main() {
       pollingIntervalSeconds: env.WORKER_POLL_SECONDS,
       webhooks: {
         policy: { timeoutMs: env.WEBHOOK_TIMEOUT_MS, retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE },
-        outbound: { allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS },
+        outbound: {
+          allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+          ownEndpoint: demoReceiver,
+        },
         concurrency: env.WEBHOOK_CONCURRENCY,
       },
     });
@@ -133,6 +139,7 @@ async function main() {
             allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
             rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
             metricsToken: env.METRICS_TOKEN ?? null,
+            demoWebhookReceiver: demoReceiver,
           },
         });
   if (app) await app.listen({ port: env.PORT, host: env.HOST });

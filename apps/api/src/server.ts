@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@batchreel/db';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
+import { registerDemoReceiver } from './demo/receiver';
 import { registerHealthRoutes } from './health/routes';
 import {
   apiReference,
@@ -14,6 +15,7 @@ import { clientErrorHandler, frameworkErrors, refuseMalformed } from './http/fra
 import { createMetricsRegistry } from './metrics/registry';
 import { registerMetrics } from './metrics/routes';
 import type { Logger } from './platform/logger';
+import type { OwnEndpoint } from './platform/outbound';
 import type { Queue } from './platform/queue';
 import { registerSimulatorRoutes } from './providers/routes';
 import { registerAdminApp } from './trpc/http';
@@ -25,6 +27,11 @@ export interface ServerConfig {
   rateLimitPerMinute: number;
   /** Bearer token `GET /metrics` requires; null leaves it open (protect it at the network). */
   metricsToken: string | null;
+  /**
+   * The demo webhook receiver (src/demo/receiver.ts): served here and accepted as a
+   * `webhook_url`, when set (`SEED_DEMO` or `DEMO_WEBHOOK_RECEIVER`); null: off.
+   */
+  demoWebhookReceiver: OwnEndpoint | null;
 }
 
 export interface ServerDeps {
@@ -44,6 +51,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   allowPrivateNetworks: false,
   rateLimitPerMinute: 600,
   metricsToken: null,
+  demoWebhookReceiver: null,
 };
 
 /**
@@ -92,10 +100,16 @@ export async function buildServer(deps: ServerDeps) {
     prefix: ENTERPRISE_PREFIX,
     db: deps.db,
     queue: deps.queue,
-    config: { allowPrivateNetworks: config.allowPrivateNetworks },
+    config: {
+      allowPrivateNetworks: config.allowPrivateNetworks,
+      ownEndpoint: config.demoWebhookReceiver,
+    },
     rateLimitPerMinute: config.rateLimitPerMinute,
   });
   await app.register(apiReference);
+  if (config.demoWebhookReceiver) {
+    await registerDemoReceiver(app, { db: deps.db, endpoint: config.demoWebhookReceiver });
+  }
   await registerAdminApp(app, deps);
   return app;
 }

@@ -1,6 +1,7 @@
-import { createPrismaClient, type Database } from '@batchreel/db';
+import { createPrismaClient, type Database, freePort } from '@batchreel/db';
 import { createTestDatabase, type TestDatabase } from '@batchreel/db/testing';
 import type { FastifyInstance } from 'fastify';
+import { demoReceiverEndpoint } from '../src/demo/receiver';
 import { seedDemoData } from '../src/demo/seed';
 import { createLogger } from '../src/platform/logger';
 import type { OutboundPolicy } from '../src/platform/outbound';
@@ -51,6 +52,11 @@ export async function startTestApp(
     worker?: TestWorkerOptions | boolean;
     /** A built admin SPA to serve at /admin (browser tests). */
     adminAssetsDir?: string;
+    /**
+     * Serve the demo webhook receiver and let the worker reach it (as `SEED_DEMO` does in
+     * `pnpm start`); the server then listens on a port chosen up front, part of its address.
+     */
+    demoReceiver?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -58,14 +64,23 @@ export async function startTestApp(
   const db = createPrismaClient(database.connectionString, { maxConnections: 4 });
   const queue = await startQueue(database.connectionString, logger, options.worker ? 6 : 2);
   if (options.seed ?? true) await seedDemoData(db);
+  const port = options.demoReceiver ? await freePort() : 0;
+  const demoReceiver = options.demoReceiver
+    ? demoReceiverEndpoint(`http://127.0.0.1:${port}`)
+    : null;
   const app = await buildServer({
     db,
     queue,
     logger,
     adminAssetsDir: options.adminAssetsDir,
-    config: { allowPrivateNetworks: true, rateLimitPerMinute: 100_000, ...options.config },
+    config: {
+      allowPrivateNetworks: true,
+      rateLimitPerMinute: 100_000,
+      demoWebhookReceiver: demoReceiver,
+      ...options.config,
+    },
   });
-  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = await app.listen({ port, host: '127.0.0.1' });
   if (options.worker) {
     const w = options.worker === true ? {} : options.worker;
     await w.beforeStart?.(db);
@@ -90,7 +105,11 @@ export async function startTestApp(
           timeoutMs: w.webhooks?.timeoutMs ?? 2000,
           retryScheduleMs: w.webhooks?.retryScheduleMs ?? [100, 200],
         },
-        outbound: w.webhooks?.outbound ?? { allowPrivateNetworks: true },
+        outbound: {
+          allowPrivateNetworks: true,
+          ownEndpoint: demoReceiver,
+          ...w.webhooks?.outbound,
+        },
         concurrency: w.webhooks?.concurrency ?? 4,
       },
     });

@@ -11,8 +11,10 @@ import {
   addressRange,
   blockedHostReason,
   createOutboundClient,
+  isOwnEndpoint,
   type LookupFunction,
   type OutboundPolicy,
+  type OwnEndpoint,
 } from '../src/platform/outbound';
 import { attemptDelivery } from '../src/webhooks/delivery';
 import { startTestApp, type TestApp } from './helpers';
@@ -368,5 +370,201 @@ describe('end to end: a batch whose webhook host resolves to a private address',
     const batch = await t.db.batchJob.findUniqueOrThrow({ where: { id: batchId } });
     expect(batch.settlementStatus).toBe('settled');
     expect(target.connections).toBe(0);
+  });
+});
+
+// The demo webhook receiver (issue 13): the one route of this service that webhooks may reach
+// with private networks closed. Allowed on its exact origin and path; every neighbour refused.
+describe('the demo receiver: the one own endpoint allowed (WEBHOOK_ALLOW_PRIVATE_NETWORKS=false)', () => {
+  const id = '3f0c2a9e-5d1b-4c7a-9e2f-8b6d4a1c0e57';
+  const logger = createLogger({ LOG_LEVEL: 'silent' });
+  const PREFIX = '/demo/webhook-receiver/';
+
+  it('matches the exact origin and path prefix, and no other spelling, port, path or query', () => {
+    const ownEndpoint: OwnEndpoint = { origin: 'http://localhost:3000', pathPrefix: PREFIX };
+    const policy: OutboundPolicy = { allowPrivateNetworks: false, ownEndpoint };
+    for (const url of [
+      `http://localhost:3000${PREFIX}${id}`,
+      `http://LOCALHOST:3000${PREFIX}${id}`, // host names are case-insensitive: the same origin
+      `http://localhost:3000/demo/x/..${PREFIX.slice(5)}${id}`, // `..` resolved by the parser
+    ]) {
+      expect(isOwnEndpoint(new URL(url), ownEndpoint), url).toBe(true);
+      expect(blockedHostReason(new URL(url), policy), url).toBeNull();
+    }
+    for (const url of [
+      `http://localhost:3001${PREFIX}${id}`, // a neighbour port
+      `http://localhost${PREFIX}${id}`, // port 80
+      `https://localhost:3000${PREFIX}${id}`,
+      `http://127.0.0.1:3000${PREFIX}${id}`, // not the configured origin, though it may be the same socket
+      `http://[::1]:3000${PREFIX}${id}`,
+      `http://localhost.:3000${PREFIX}${id}`,
+      `http://app.localhost:3000${PREFIX}${id}`,
+      'http://localhost:3000/admin',
+      'http://localhost:3000/metrics',
+      `http://localhost:3000${PREFIX}`,
+      `http://localhost:3000${PREFIX}${id}/x`,
+      `http://localhost:3000${PREFIX}../../admin`,
+      `http://localhost:3000${PREFIX}%2e%2e/%2e%2e/metrics`,
+      `http://localhost:3000${PREFIX}..%2f..%2fmetrics`,
+      `http://localhost:3000${PREFIX}${id}%2f..%2f..%2fadmin`,
+      `http://localhost:3000/demo/webhook-receiver-other/${id}`,
+      `http://localhost:3000${PREFIX}${id}?next=/admin`,
+      `http://user:pw@localhost:3000${PREFIX}${id}`,
+      `http://localhost:3000@169.254.169.254${PREFIX}${id}`,
+      `http://169.254.169.254${PREFIX}${id}`,
+    ]) {
+      expect(isOwnEndpoint(new URL(url), ownEndpoint), url).toBe(false);
+      expect(blockedHostReason(new URL(url), policy), url).toMatch(/public address/);
+    }
+  });
+
+  describe('at delivery, with real sockets', () => {
+    let t: TestApp;
+    let own: Awaited<ReturnType<typeof startTarget>>;
+    let neighbour: Awaited<ReturnType<typeof startTarget>>;
+    let accountId: string;
+    beforeAll(async () => {
+      t = await startTestApp({ config: { allowPrivateNetworks: false } });
+      own = await startTarget('127.0.0.1');
+      neighbour = await startTarget('127.0.0.1');
+      accountId = (await t.db.account.findFirstOrThrow()).id;
+    });
+    afterAll(async () => {
+      await t?.close();
+      await own?.close();
+      await neighbour?.close();
+    });
+
+    async function deliverOnce(url: string, policy: OutboundPolicy) {
+      const delivery = await t.db.webhookDelivery.create({
+        data: {
+          accountId,
+          eventId: `evt_own_${Math.random().toString(36).slice(2)}`,
+          eventType: 'batch.completed',
+          url,
+          payload: { id: 'evt', type: 'batch.completed', data: {} },
+        },
+      });
+      const outbound = createOutboundClient(policy);
+      try {
+        await attemptDelivery(
+          {
+            db: t.db,
+            queue: t.queue,
+            outbound,
+            logger,
+            policy: { timeoutMs: 2000, retryScheduleMs: [] },
+          },
+          { deliveryId: delivery.id, attempt: 1, nextRetry: 0 },
+        );
+      } finally {
+        await outbound.close();
+      }
+      return t.db.webhookDelivery.findUniqueOrThrow({
+        where: { id: delivery.id },
+        include: { attempts: true },
+      });
+    }
+
+    it('reaches the receiver and nothing beside it: other paths, ports, spellings, queries', async () => {
+      const policy: OutboundPolicy = {
+        allowPrivateNetworks: false,
+        ownEndpoint: { origin: `http://127.0.0.1:${own.port}`, pathPrefix: PREFIX },
+      };
+      const reached = await deliverOnce(`http://127.0.0.1:${own.port}${PREFIX}${id}`, policy);
+      expect(reached.status).toBe('delivered');
+      expect(own.connections).toBe(1);
+
+      for (const url of [
+        `http://127.0.0.1:${own.port}/admin`,
+        `http://127.0.0.1:${own.port}${PREFIX}${id}/x`,
+        `http://127.0.0.1:${own.port}${PREFIX}${id}/../../../metrics`,
+        `http://127.0.0.1:${own.port}${PREFIX}..%2f..%2fmetrics`,
+        `http://127.0.0.1:${own.port}${PREFIX}${id}?next=/admin`,
+        `http://127.0.0.1:${neighbour.port}${PREFIX}${id}`,
+        `http://localhost:${own.port}${PREFIX}${id}`,
+        `http://[::ffff:127.0.0.1]:${own.port}${PREFIX}${id}`,
+        `http://127.0.0.2:${own.port}${PREFIX}${id}`,
+      ]) {
+        const delivery = await deliverOnce(url, policy);
+        expect(delivery.status, url).toBe('failed');
+        expect(delivery.attempts[0]?.error, url).toMatch(/^Refused to connect/);
+      }
+      expect(own.connections).toBe(1);
+      expect(neighbour.connections).toBe(0);
+    });
+
+    it('pins a named receiver to its own name: another name resolving to the same address is refused', async () => {
+      const before = own.connections;
+      const policy: OutboundPolicy = {
+        allowPrivateNetworks: false,
+        // A client-chosen name that resolves to the receiver's address is still a client's host.
+        lookup: fakeDns({ 'hooks.customer.example': ['127.0.0.1'] }),
+        ownEndpoint: { origin: `http://localhost:${own.port}`, pathPrefix: PREFIX },
+      };
+      const smuggled = await deliverOnce(
+        `http://hooks.customer.example:${own.port}${PREFIX}${id}`,
+        policy,
+      );
+      expect(smuggled.attempts[0]?.error).toBe(
+        'Refused to connect: hooks.customer.example resolves to 127.0.0.1, a loopback address.',
+      );
+      expect(own.connections).toBe(before);
+      const neighbourPort = await deliverOnce(
+        `http://localhost:${neighbour.port}${PREFIX}${id}`,
+        policy,
+      );
+      expect(neighbourPort.attempts[0]?.error).toMatch(/^Refused to connect/);
+      expect(neighbour.connections).toBe(0);
+      // The configured name itself is resolved by the system and reached.
+      const reached = await deliverOnce(`http://localhost:${own.port}${PREFIX}${id}`, policy);
+      expect(reached.status).toBe('delivered');
+      expect(own.connections).toBe(before + 1);
+    });
+  });
+
+  describe('at admission', () => {
+    let t: TestApp;
+    let receiverUrl: string;
+    beforeAll(async () => {
+      t = await startTestApp({ demoReceiver: true, config: { allowPrivateNetworks: false } });
+      const answer = await fetch(`${t.baseUrl}/demo/webhook-receiver`, {
+        headers: { 'x-api-key': 'demo-key' },
+      });
+      receiverUrl = ((await answer.json()) as Json).url;
+    });
+    afterAll(() => t?.close());
+
+    const submit = (webhookUrl: string) =>
+      fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          items: [{ prompt: 'A cat', model: 'sora-2' }],
+          webhook_url: webhookUrl,
+        }),
+      });
+
+    it('admits the receiver URL over http and refuses its neighbours with 422', async () => {
+      const accountId = (await t.db.account.findFirstOrThrow()).id;
+      expect(receiverUrl).toBe(`${t.baseUrl}${PREFIX}${accountId}`);
+      expect((await submit(receiverUrl)).status).toBe(202);
+      const url = new URL(receiverUrl);
+      const before = await snapshotDatabase(t.db);
+      for (const neighbour of [
+        `${url.origin}/admin`,
+        `${url.origin}/metrics`,
+        `http://127.0.0.1:${Number(url.port) + 1}${url.pathname}`,
+        `http://localhost:${url.port}${url.pathname}`,
+        `${receiverUrl}/extra`,
+        `${receiverUrl}?x=1`,
+      ]) {
+        const response = await submit(neighbour);
+        expect(response.status, neighbour).toBe(422);
+        const body = (await response.json()) as Json;
+        expect(body.error.details[0].path, neighbour).toBe('webhook_url');
+      }
+      await expectNothingWritten(t.db, before);
+    });
   });
 });

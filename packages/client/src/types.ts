@@ -116,6 +116,27 @@ export interface Batch {
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
   settled_at: Timestamp | null;
+  /** This batch's webhook events and how their delivery stands, oldest first. */
+  webhook_deliveries: BatchWebhookDelivery[];
+}
+
+/** How one event of a batch stands with its webhook (every attempt: `webhookDelivery(id)`). */
+export interface BatchWebhookDelivery {
+  delivery_id: string;
+  /** The `webhook-id` the event is sent with. */
+  event_id: string;
+  event_type: WebhookEventType;
+  status: DeliveryStatus;
+  /** Attempts made so far. */
+  attempt_count: number;
+  last_attempt_at: Timestamp | null;
+  /** The endpoint's answer to the last attempt; `null` when none arrived. */
+  last_status_code: number | null;
+  /** Why the last attempt failed; `null` after a success. */
+  last_error: string | null;
+  /** When the next attempt is due, while `pending`. */
+  next_attempt_at: Timestamp | null;
+  delivered_at: Timestamp | null;
 }
 
 /** One video task of a batch. */
@@ -225,12 +246,15 @@ export interface WebhookDelivery {
 /** Newest first. */
 export type DeliveryPage = Page<WebhookDelivery>;
 
-/** What a webhook delivery's body holds (`data` is the batch as `GET /video-batch/{id}` shows it). */
+/**
+ * What a webhook delivery's body holds: `data` is the batch as `GET /video-batch/{id}` shows it,
+ * without its own delivery state.
+ */
 export interface WebhookEvent {
   id: string;
   type: WebhookEventType;
   timestamp: Timestamp;
-  data: Omit<Batch, 'ok'>;
+  data: Omit<Batch, 'ok' | 'webhook_deliveries'>;
 }
 
 /** The error envelope every non-2xx answer carries. */

@@ -321,6 +321,18 @@ export const en = {
     empty: 'No webhook deliveries match these filters.',
     nextAttempt: 'Next attempt',
   },
+  batchWebhooks: {
+    title: 'Webhook deliveries',
+    openAll: 'All deliveries on the Webhooks page',
+    noUrl: 'No webhook URL: this batch sends no events.',
+    noneYet:
+      'No event yet: batch.processing is sent when the credits are frozen, batch.completed (or batch.canceled) once the batch is settled.',
+    attempts: 'Attempts: {{count}}',
+    deliveredAt: 'Delivered',
+    retrying: 'Not delivered yet; next attempt',
+    firstAttempt: 'Being sent; first attempt',
+    exhausted: 'Every retry failed: fix the endpoint, then redeliver.',
+  },
   integrity: {
     title: 'Integrity',
     subtitle: 'The money invariants checked over the whole database.',

@@ -323,6 +323,18 @@ export const zhCN: Messages = {
     empty: '没有符合筛选条件的 Webhook 投递。',
     nextAttempt: '下次尝试',
   },
+  batchWebhooks: {
+    title: 'Webhook 投递',
+    openAll: '在 Webhook 页面查看全部投递',
+    noUrl: '未设置 Webhook 地址：此批次不发送事件。',
+    noneYet:
+      '尚无事件：冻结积分时发送 batch.processing，批次结算后发送 batch.completed（或 batch.canceled）。',
+    attempts: '尝试次数：{{count}}',
+    deliveredAt: '送达时间',
+    retrying: '尚未送达；下次尝试',
+    firstAttempt: '正在发送；首次尝试',
+    exhausted: '所有重试均失败：修复接收端后重新投递。',
+  },
   integrity: {
     title: '完整性',
     subtitle: '在整个数据库上检查资金不变量。',

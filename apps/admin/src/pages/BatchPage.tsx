@@ -8,6 +8,7 @@ import { trpc } from '../trpc';
 import { BillingTab } from './batch/BillingTab';
 import { OverviewTab } from './batch/OverviewTab';
 import { TasksTab } from './batch/TasksTab';
+import { WebhookDeliveries } from './batch/WebhookDeliveries';
 
 const TABS = ['overview', 'billing', 'tasks'] as const;
 type Tab = (typeof TABS)[number];
@@ -76,6 +77,11 @@ export function BatchPage() {
           </Tabs.List>
           <Tabs.Panel value="overview">
             <OverviewTab batch={batch.data} />
+            <WebhookDeliveries
+              batchId={batch.data.batchId}
+              webhookUrl={batch.data.webhookUrl}
+              live={live}
+            />
           </Tabs.Panel>
           <Tabs.Panel value="billing">
             <BillingTab batchId={batch.data.batchId} live={live} />

@@ -27,8 +27,8 @@ import { type RouterOutputs, trpc } from '../trpc';
 
 type Delivery = RouterOutputs['webhooks']['list']['items'][number];
 
-/** Every attempt of one delivery, oldest first. */
-function Attempts({ delivery }: { delivery: Delivery }) {
+/** Every attempt of one delivery, oldest first (also on the batch page). */
+export function Attempts({ delivery }: { delivery: Delivery }) {
   const { t } = useTranslation();
   if (delivery.attempts.length === 0) return <Text size="sm">{t('webhooks.noAttempts')}</Text>;
   return (

@@ -470,9 +470,7 @@ export const batchesAdminRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const quoted = await quoteBatchRequest(ctx.db, input.accountId, input.request, {
-        allowPrivateNetworks: ctx.config.allowPrivateNetworks,
-      });
+      const quoted = await quoteBatchRequest(ctx.db, input.accountId, input.request, ctx.config);
       if (!quoted.ok) {
         const problems =
           quoted.error.code === 'invalid_items'
@@ -514,6 +512,7 @@ export const batchesAdminRouter = router({
         body: input.request,
         rawBody: input.request,
         allowPrivateNetworks: ctx.config.allowPrivateNetworks,
+        ownEndpoint: ctx.config.ownEndpoint ?? null,
       });
       if (!admitted.ok) {
         const error = admitted.error;

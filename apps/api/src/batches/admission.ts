@@ -13,7 +13,12 @@ import { fromPrisma } from 'pg-boss';
 import stringify from 'safe-stable-stringify';
 import type { ErrorDetail } from '../http/errors';
 import { enqueue, jobs } from '../jobs/definitions';
-import { blockedHostReason } from '../platform/outbound';
+import {
+  blockedHostReason,
+  isOwnEndpoint,
+  type OwnEndpoint,
+  type WebhookTargetPolicy,
+} from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import type { BatchAdmitted, CreateBatchRequest } from './schemas';
 
@@ -33,6 +38,8 @@ export interface AdmissionRequest {
   rawBody: unknown;
   /** Whether `webhook_url` may use plain http (local development and tests). */
   allowPrivateNetworks: boolean;
+  /** This service's own demo receiver, a permitted `webhook_url` (http included) when set. */
+  ownEndpoint?: OwnEndpoint | null;
 }
 
 /** A request that makes it through admission: answered now, or the original answer replayed. */
@@ -69,7 +76,7 @@ export interface PricedBatch {
 export async function priceBatch(
   db: Database,
   body: CreateBatchRequest,
-  options: { allowPrivateNetworks: boolean },
+  options: WebhookTargetPolicy,
 ): Promise<Result<PricedBatch, AdmissionError>> {
   const details: ErrorDetail[] = [];
   let omitted = 0;
@@ -80,14 +87,19 @@ export async function priceBatch(
 
   if (body.webhook_url) {
     const url = new URL(body.webhook_url);
-    // Plain http only where private networks are allowed too (local development and tests).
-    if (url.protocol !== 'https:' && !options.allowPrivateNetworks) {
+    // Plain http only where private networks are allowed too (local development and tests), or
+    // to this service's own demo receiver.
+    if (
+      url.protocol !== 'https:' &&
+      !options.allowPrivateNetworks &&
+      !isOwnEndpoint(url, options.ownEndpoint)
+    ) {
       problem('webhook_url', 'Must use https.');
     }
     if (url.username || url.password) problem('webhook_url', 'Must not contain credentials.');
     // IP literals in every spelling and localhost names are refused here with a clear answer;
     // other names are judged again after DNS, when a delivery connects (platform/outbound.ts).
-    const blocked = blockedHostReason(url, { allowPrivateNetworks: options.allowPrivateNetworks });
+    const blocked = blockedHostReason(url, options);
     if (blocked) problem('webhook_url', blocked);
   }
 

@@ -1,6 +1,7 @@
 import { decideAdmission, ok, type Result } from '@batchreel/billing';
 import type { Database } from '@batchreel/db';
 import type { z } from 'zod';
+import type { WebhookTargetPolicy } from '../platform/outbound';
 import {
   type AdmissionError,
   priceBatch,
@@ -17,7 +18,7 @@ export async function quoteBatchRequest(
   db: Database,
   accountId: string,
   body: CreateBatchRequest,
-  options: { allowPrivateNetworks: boolean },
+  options: WebhookTargetPolicy,
 ): Promise<Result<z.infer<typeof QuoteResponseSchema>, AdmissionError>> {
   const priced = await priceBatch(db, body, options);
   if (!priced.ok) return priced;

@@ -3,6 +3,7 @@ import type { Database, Prisma } from '@batchreel/db';
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { isUuid } from '../platform/ids';
+import { batchWebhookDeliveries } from '../webhooks/batch-deliveries';
 import type { BatchView, TaskListQuerySchema, TaskSchema } from './schemas';
 
 type Task = z.infer<typeof TaskSchema>;
@@ -73,6 +74,7 @@ export async function getBatch(
     started_at: iso(batch.startedAt),
     finished_at: iso(batch.finishedAt),
     settled_at: iso(batch.settledAt),
+    webhook_deliveries: await batchWebhookDeliveries(db, accountId, batchId),
   };
 }
 

@@ -75,6 +75,7 @@ export const batchRoutes = [
         body,
         rawBody,
         allowPrivateNetworks: deps.config.allowPrivateNetworks,
+        ownEndpoint: deps.config.ownEndpoint ?? null,
       });
       if (!result.ok) throw admissionError(result.error);
       const { status, body: answer, replayed } = result.value;

@@ -2,6 +2,7 @@ import { BATCH_STATUSES, SETTLEMENT_STATUSES, TASK_STATUSES } from '@batchreel/b
 import { z } from 'zod';
 import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
 import { characterCount, isStorableText, text, typeError } from '../http/text';
+import { BatchWebhookDeliverySchema } from '../webhooks/batch-deliveries';
 import { LIMITS } from './limits';
 
 // ---------------------------------------------------------------------------------------------
@@ -180,6 +181,10 @@ export const BatchSchema = z
     started_at: TimestampSchema.nullable(),
     finished_at: TimestampSchema.nullable(),
     settled_at: TimestampSchema.nullable(),
+    webhook_deliveries: z.array(BatchWebhookDeliverySchema).meta({
+      description:
+        "This batch's webhook events and how their delivery stands, oldest first; empty without `webhook_url` or before the first event. Not part of webhook payloads.",
+    }),
   })
   .meta({ id: 'Batch' });
 

@@ -2,14 +2,13 @@
 // SPEC §5.7 against a running system (or one it starts), through the public REST API only, and
 // exits non-zero when any step does not show what it should.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type Batch,
   BatchreelApiError,
   BatchreelClient,
   type Exchange,
   verifyWebhook,
+  WebhookVerificationError,
 } from '@batchreel/client';
 import { SingleBar } from 'cli-progress';
 import pc from 'picocolors';
@@ -62,34 +61,39 @@ const indent = (text: string, prefix: string) =>
     .map((line) => prefix + line)
     .join('\n');
 
-/** A webhook receiver for the demo: records raw deliveries. */
-async function startReceiver() {
-  const received: { headers: Record<string, string>; body: string }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({
-        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/batchreel-webhook`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+/** What the system's demo webhook receiver holds for this account (src/demo/receiver.ts). */
+interface DemoReceiver {
+  url: string;
+  receipts: {
+    event_id: string;
+    event_type: string;
+    headers: Record<string, string>;
+    body: string;
+  }[];
 }
+
+/**
+ * The system's own demo webhook receiver, or null when it serves none (it does with the demo data
+ * or `DEMO_WEBHOOK_RECEIVER=true`). The SSRF guard lets webhooks reach that one endpoint, so a
+ * default `pnpm start` delivers to it with private networks still closed to everything else.
+ */
+async function readDemoReceiver(baseUrl: string, apiKey: string): Promise<DemoReceiver | null> {
+  const response = await fetch(`${baseUrl}/demo/webhook-receiver`, {
+    headers: { 'x-api-key': apiKey },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`GET /demo/webhook-receiver answered ${response.status}`);
+  return (await response.json()) as DemoReceiver;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
   const baseUrl = env.apiUrl;
   out(c.bold('Batchreel — batch AI video that finance can sign off on'));
   const system = await connectOrStart(baseUrl, (line) => out(c.dim(line)));
-  const receiver = await startReceiver();
+  const receiver = await readDemoReceiver(system.baseUrl, env.apiKey);
   let last: Exchange | undefined;
   const client = new BatchreelClient({
     baseUrl: system.baseUrl,
@@ -119,7 +123,7 @@ async function main() {
     const request = {
       items,
       metadata: { campaign: 'sales-demo' },
-      ...(system.allowsLocalWebhooks ? { webhook_url: receiver.url } : {}),
+      ...(receiver ? { webhook_url: receiver.url } : {}),
     };
     const admitted = await client.createBatch(request, { requestId });
     show(last);
@@ -263,45 +267,69 @@ async function main() {
 
     // ── 6. The client's webhook ───────────────────────────────────────────────────────────────
     step(6, 'The webhook the client received, signed (Standard Webhooks)');
-    if (!system.allowsLocalWebhooks) {
+    if (!receiver) {
       out(
         c.yellow(
-          '  (skipped: this system keeps webhooks off private networks; start it with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true to see this step)',
+          '  (skipped: this system serves no demo webhook receiver; it does with the demo data, SEED_DEMO=true, or DEMO_WEBHOOK_RECEIVER=true)',
         ),
       );
     } else {
-      // Usually there within a second of settlement; a busy machine gets a minute.
+      // The worker delivers after settlement, usually within a second; a busy machine gets a minute.
       const deadline = Date.now() + 60_000;
-      const completed = () => receiver.received.find((r) => r.body.includes('"batch.completed"'));
-      while (!completed() && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      const delivery = completed();
-      check('batch.completed received', delivery !== undefined, true);
-      if (delivery) {
-        const secret = (await client.webhookSecret()).secret;
-        const verified = verifyWebhook<{ type: string; data: Batch }>({
-          body: delivery.body,
-          headers: delivery.headers,
-          secret,
-        });
-        out(c.dim(`  > POST ${receiver.url}`));
-        out(c.dim(`  > webhook-id: ${delivery.headers['webhook-id']}`));
+      let batch = await client.getBatch(batchId);
+      let receipt: DemoReceiver['receipts'][number] | undefined;
+      let completed: Batch['webhook_deliveries'][number] | undefined;
+      for (;;) {
+        completed = batch.webhook_deliveries.find((d) => d.event_type === 'batch.completed');
+        if (completed?.status === 'delivered') {
+          const eventId = completed.event_id;
+          const held = await readDemoReceiver(system.baseUrl, env.apiKey);
+          receipt = held?.receipts.find((r) => r.event_id === eventId);
+        }
+        if (receipt || Date.now() > deadline) break;
+        await sleep(200);
+        batch = await client.getBatch(batchId);
+      }
+      out(`  Delivery state in GET /video-batch/${batchId.slice(0, 8)}…:`);
+      for (const d of batch.webhook_deliveries) {
         out(
-          c.dim(`  > webhook-signature: ${delivery.headers['webhook-signature']?.slice(0, 30)}…`),
+          `    ${d.event_type.padEnd(17)} ${d.status.padEnd(10)} ${d.attempt_count} attempt(s), last answer ${d.last_status_code ?? d.last_error ?? '—'}`,
         );
-        check('signature verified with the account secret', true, true);
-        check(
-          'webhook credits_spent / refunded_credits',
-          `${verified.payload.data.credits_spent} / ${verified.payload.data.refunded_credits}`,
-          '190 / 10',
-        );
+      }
+      check('batch.completed received by the demo receiver', receipt !== undefined, true);
+      if (receipt) {
+        const secret = (await client.webhookSecret()).secret;
+        out(c.dim(`  > POST ${receiver.url}`));
+        out(c.dim(`  > webhook-id: ${receipt.headers['webhook-id']}`));
+        out(c.dim(`  > webhook-timestamp: ${receipt.headers['webhook-timestamp']}`));
+        out(c.dim(`  > webhook-signature: ${receipt.headers['webhook-signature']?.slice(0, 30)}…`));
+        try {
+          // Verified here again, by the client library, over the raw body as it arrived.
+          const verified = verifyWebhook<{ type: string; data: Batch }>({
+            body: receipt.body,
+            headers: receipt.headers,
+            secret,
+          });
+          check('signature verified with the account secret', true, true);
+          // The id the batch read lists for its batch.completed delivery is the one that arrived.
+          check('event id', verified.id, completed?.event_id);
+          check('event type', verified.payload.type, 'batch.completed');
+          check(
+            'webhook credits_spent / refunded_credits',
+            `${verified.payload.data.credits_spent} / ${verified.payload.data.refunded_credits}`,
+            '190 / 10',
+          );
+        } catch (error) {
+          if (!(error instanceof WebhookVerificationError)) throw error;
+          check('signature verified with the account secret', error.code, 'verified');
+        }
       }
     }
 
     // ── 7. Where finance looks ────────────────────────────────────────────────────────────────
     step(7, 'Where finance reconciles it');
     out(
-      `  ${c.bold(`${system.baseUrl}/admin/batches/${batchId}`)}   (Overview, Billing and Tasks tabs)`,
+      `  ${c.bold(`${system.baseUrl}/admin/batches/${batchId}`)}   (Overview with the webhook deliveries, Billing and Tasks tabs)`,
     );
     out(
       system.admin
@@ -319,7 +347,6 @@ async function main() {
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
-    await receiver.close();
     await system.stop();
   }
   out();

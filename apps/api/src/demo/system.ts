@@ -14,8 +14,6 @@ export interface DemoSystem {
   baseUrl: string;
   /** Known when the demo started the system itself; otherwise printed by `pnpm start`. */
   admin: { email: string; password: string } | null;
-  /** Whether the system lets webhooks reach this machine (the demo's receiver). */
-  allowsLocalWebhooks: boolean;
   stop(): Promise<void>;
 }
 
@@ -30,8 +28,9 @@ async function answers(baseUrl: string): Promise<boolean> {
 
 /**
  * The system the demo talks to: the one answering at `baseUrl`, or — when none answers — a fresh
- * one started here (embedded PostgreSQL in a temporary directory, demo data, webhooks allowed to
- * reach this machine so the demo's own receiver gets them), stopped when the demo ends.
+ * one started here, stopped when the demo ends: embedded PostgreSQL in a temporary directory, the
+ * demo data, and otherwise what a plain `pnpm start` has (private networks closed to webhooks;
+ * the demo webhook receiver on because the demo data is).
  */
 export async function connectOrStart(
   baseUrl: string,
@@ -39,7 +38,7 @@ export async function connectOrStart(
 ): Promise<DemoSystem> {
   if (await answers(baseUrl)) {
     log(`Using the system already running at ${baseUrl}.`);
-    return { baseUrl, admin: null, allowsLocalWebhooks: false, stop: async () => {} };
+    return { baseUrl, admin: null, stop: async () => {} };
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'batchreel-demo-'));
   // Run as root, the embedded cluster drops to another user, who must be able to enter the directory.
@@ -60,7 +59,9 @@ export async function connectOrStart(
       SEED_DEMO: 'true',
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
-      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      // As `pnpm start` has them, whatever this shell says: the demo must work with the defaults.
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false',
+      DEMO_WEBHOOK_RECEIVER: '',
       LOG_LEVEL: 'warn',
     }),
   });
@@ -87,5 +88,5 @@ export async function connectOrStart(
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return { baseUrl: started, admin, allowsLocalWebhooks: true, stop };
+  return { baseUrl: started, admin, stop };
 }

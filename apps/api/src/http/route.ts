@@ -2,6 +2,7 @@ import type { Database } from '@batchreel/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { ApiKeyPrincipal } from '../accounts/authenticate';
+import type { WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import type { ErrorCode } from './errors';
 
@@ -24,7 +25,7 @@ export interface RouteContext<Body, Query, Params> {
 export interface RouteDeps {
   db: Database;
   queue: Queue;
-  config: { allowPrivateNetworks: boolean };
+  config: WebhookTargetPolicy;
 }
 
 /** An answer: status, JSON body and optional headers. */

@@ -20,6 +20,10 @@ import { Agent, type Dispatcher, request } from 'undici';
  *
  * Only addresses ipaddr.js classifies as plain `unicast` pass: an allow-list, so a range we did
  * not think of (NAT64, 6to4, Teredo, documentation ranges...) is refused rather than reached.
+ *
+ * One exception, when configured: this service's own demo webhook receiver (`OwnEndpoint`),
+ * matched on its exact origin and path prefix and reached through a connection pinned to its
+ * host, so enabling it opens that one route and no other address or port.
  */
 
 export type LookupFunction = (
@@ -38,6 +42,43 @@ export interface OutboundPolicy {
    * "public" server up on a loopback alias (there is no public address on a CI machine).
    */
   trustedAddresses?: ReadonlySet<string>;
+  /**
+   * An endpoint of this service itself that webhooks may reach wherever it runs (the demo
+   * receiver); null or absent: none.
+   */
+  ownEndpoint?: OwnEndpoint | null;
+}
+
+/** What admission judges a client's `webhook_url` by (the part of the policy needing no DNS). */
+export type WebhookTargetPolicy = Pick<OutboundPolicy, 'allowPrivateNetworks' | 'ownEndpoint'>;
+
+/**
+ * A route this service serves and may send webhooks to although it sits on this machine or a
+ * private network: `origin` + `pathPrefix` + one plain path segment (the demo receiver's
+ * `{account_id}`). Both come from the operator's configuration, never from a client.
+ */
+export interface OwnEndpoint {
+  /** `http://localhost:3000`: scheme, host and port exactly as `new URL(...).origin` gives them. */
+  origin: string;
+  /** Starts and ends with `/`, e.g. `/demo/webhook-receiver/`. */
+  pathPrefix: string;
+}
+
+/** One path segment of letters, digits and dashes (an id): no `/`, `%`, `.` or `..` to play with. */
+const OWN_ENDPOINT_SEGMENT = /^[A-Za-z0-9-]{1,64}$/;
+
+/**
+ * Whether `url` is exactly the configured own endpoint. The WHATWG parser has already lower-cased
+ * the host, dropped a default port and resolved `.`/`..` (also percent-encoded), so comparing the
+ * origin and the path as parsed leaves no spelling of another target that would match: a
+ * different host name or address, port, scheme, credentials, query or path does not.
+ */
+export function isOwnEndpoint(url: URL, endpoint: OwnEndpoint | null | undefined): boolean {
+  if (!endpoint) return false;
+  if (url.origin !== endpoint.origin || url.username !== '' || url.password !== '') return false;
+  if (url.search !== '' || url.hash !== '') return false;
+  if (!url.pathname.startsWith(endpoint.pathPrefix)) return false;
+  return OWN_ENDPOINT_SEGMENT.test(url.pathname.slice(endpoint.pathPrefix.length));
 }
 
 /** A destination the guard refused; `message` says which address and why. */
@@ -93,6 +134,7 @@ const LOCAL_NAMES = /(^|\.)(localhost|localdomain)\.?$/i;
  * then judged again, after resolution, when the request connects.
  */
 export function blockedHostReason(url: URL, policy: OutboundPolicy): string | null {
+  if (isOwnEndpoint(url, policy.ownEndpoint)) return null;
   const reason = hostRefusal(url, policy);
   return reason ? `The host is ${reason}; webhooks must go to a public address.` : null;
 }
@@ -138,6 +180,40 @@ function guardedLookup(policy: OutboundPolicy) {
   };
 }
 
+/**
+ * The resolver of the connection to the own endpoint: it answers only for that endpoint's host
+ * (the only one ever asked, as only matching URLs use it) and, since the operator chose that
+ * host, without judging the address it resolves to.
+ */
+function ownEndpointLookup(endpoint: OwnEndpoint) {
+  const host = new URL(endpoint.origin).hostname.replace(/^\[|\]$/g, '');
+  return (
+    hostname: string,
+    options: { family?: number; all?: boolean },
+    callback: (
+      error: NodeJS.ErrnoException | null,
+      address: string | LookupAddress[],
+      family?: number,
+    ) => void,
+  ) => {
+    if (hostname !== host) {
+      callback(new BlockedDestinationError(`Refused to connect: ${hostname} is not ${host}.`), []);
+      return;
+    }
+    dnsLookup(hostname, { family: options.family ?? 0, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first)
+        return callback(
+          Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }),
+          [],
+        );
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
 export interface OutboundResponse {
   statusCode: number;
   /** The first `maxResponseChars` characters of the body, for the delivery log. */
@@ -164,14 +240,23 @@ export function createOutboundClient(policy: OutboundPolicy) {
     // Deliveries go to many hosts rarely; do not hold idle sockets to them.
     keepAliveTimeout: 1_000,
   });
+  // A separate pool for the own endpoint, so its unguarded resolution serves no other request.
+  const ownEndpoint = policy.ownEndpoint ?? null;
+  const ownDispatcher: Dispatcher | null = ownEndpoint
+    ? new Agent({
+        connect: { lookup: ownEndpointLookup(ownEndpoint) as never, timeout: 10_000 },
+        keepAliveTimeout: 1_000,
+      })
+    : null;
 
   async function post(req: OutboundRequest): Promise<OutboundResponse> {
     const url = new URL(req.url);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new BlockedDestinationError(`${url.protocol} URLs are not allowed`);
     }
+    const own = ownDispatcher !== null && isOwnEndpoint(url, ownEndpoint);
     // An IP literal never goes through lookup, so it is judged here (names again after DNS).
-    const reason = hostRefusal(url, policy);
+    const reason = own ? null : hostRefusal(url, policy);
     if (reason) throw new BlockedDestinationError(`Refused to connect to ${reason}.`);
     const started = performance.now();
     const signal = AbortSignal.timeout(req.timeoutMs);
@@ -179,7 +264,7 @@ export function createOutboundClient(policy: OutboundPolicy) {
       method: 'POST',
       headers: req.headers,
       body: req.body,
-      dispatcher,
+      dispatcher: own && ownDispatcher ? ownDispatcher : dispatcher,
       signal,
     });
     const limit = req.maxResponseChars ?? 2_048;
@@ -200,7 +285,12 @@ export function createOutboundClient(policy: OutboundPolicy) {
     };
   }
 
-  return { post, close: () => dispatcher.close() };
+  return {
+    post,
+    close: async () => {
+      await Promise.all([dispatcher.close(), ownDispatcher?.close()]);
+    },
+  };
 }
 
 export type OutboundClient = ReturnType<typeof createOutboundClient>;

@@ -1,6 +1,7 @@
 import type { Database } from '@batchreel/db';
 import { resolveSession } from '../admin/sessions';
 import type { Logger } from '../platform/logger';
+import type { WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import type { Context, StaffUser } from './trpc';
 
@@ -8,7 +9,7 @@ export interface ContextInput {
   db: Database;
   queue: Queue;
   logger: Logger;
-  config?: { allowPrivateNetworks: boolean };
+  config?: WebhookTargetPolicy;
   /** The session cookie's token, when the request carried one. */
   sessionToken?: string | undefined;
   ip?: string;

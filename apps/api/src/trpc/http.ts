@@ -62,7 +62,10 @@ export async function registerAdminApp(
             db: deps.db,
             queue: deps.queue,
             logger: req.log,
-            config: { allowPrivateNetworks: deps.config?.allowPrivateNetworks ?? false },
+            config: {
+              allowPrivateNetworks: deps.config?.allowPrivateNetworks ?? false,
+              ownEndpoint: deps.config?.demoWebhookReceiver ?? null,
+            },
             sessionToken: req.cookies[SESSION_COOKIE],
             ip: req.ip,
             setSessionCookie: (token, expiresAt) =>

@@ -3,6 +3,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
 import type { Logger } from '../platform/logger';
+import type { WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 
 export const STAFF_ROLES = ['support', 'finance', 'admin'] as const;
@@ -27,7 +28,7 @@ export interface Context {
   user: StaffUser | null;
   sessionId: string | null;
   /** The server's configuration that procedures share with the public API. */
-  config: { allowPrivateNetworks: boolean };
+  config: WebhookTargetPolicy;
   /** Client address, for the audit trail of sign-ins. */
   ip: string;
   /** Sets / clears the session cookie on the answer (a no-op outside HTTP). */

@@ -42,7 +42,8 @@ export async function emitBatchEvent(
   if (!batch?.webhookUrl) return;
   const view = await getBatch(tx, batch.accountId, batchId);
   if (!view) return;
-  const { ok: _ok, ...data } = view;
+  // The event is the batch as a read shows it, minus its own delivery state.
+  const { ok: _ok, webhook_deliveries: _deliveries, ...data } = view;
   const eventId = batchEventId(batchId, type);
   const event: WebhookEvent = { id: eventId, type, timestamp: new Date().toISOString(), data };
 

@@ -1,23 +1,12 @@
 import { z } from 'zod';
 import { BatchSchema } from '../batches/schemas';
 import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
+import { WEBHOOK_EVENT_TYPES } from './event-types';
 
 // ---------------------------------------------------------------------------------------------
 // Events (what we POST to a batch's `webhook_url`)
 
-/** Every event type we send, with when (rendered into the OpenAPI document and the docs). */
-export const WEBHOOK_EVENTS = {
-  'batch.processing': 'The worker froze the credits and started the tasks.',
-  'batch.completed':
-    'Every task finished and the batch is settled (`status` is `completed`, `partial` or `failed`); refunds are in the figures.',
-  'batch.canceled': 'The batch was canceled and is settled; unfinished tasks were refunded.',
-} as const;
-
-export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
-export const WEBHOOK_EVENT_TYPES = Object.keys(WEBHOOK_EVENTS) as [
-  WebhookEventType,
-  ...WebhookEventType[],
-];
+export { WEBHOOK_EVENT_TYPES, WEBHOOK_EVENTS, type WebhookEventType } from './event-types';
 
 export const WebhookEventSchema = z
   .object({
@@ -27,8 +16,9 @@ export const WebhookEventSchema = z
     }),
     type: z.enum(WEBHOOK_EVENT_TYPES),
     timestamp: TimestampSchema.meta({ description: 'When the event happened.' }),
-    data: BatchSchema.omit({ ok: true }).meta({
-      description: 'The batch as of the event, exactly as `GET /video-batch/{id}` shows it.',
+    data: BatchSchema.omit({ ok: true, webhook_deliveries: true }).meta({
+      description:
+        'The batch as of the event, as `GET /video-batch/{id}` shows it, without `webhook_deliveries` (an event cannot describe its own delivery).',
     }),
   })
   .meta({ id: 'WebhookEvent' });
