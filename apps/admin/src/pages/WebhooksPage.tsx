@@ -14,6 +14,7 @@ import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { AccountSelect } from '../components/AccountSelect';
+import { CodeLabel, useCodeLabels } from '../components/codes';
 import { DELIVERY_STATUSES } from '../components/constants';
 import { notifySuccess } from '../components/errors';
 import { UrlSelectFilter, UrlTextFilter } from '../components/filters';
@@ -80,6 +81,7 @@ function Attempts({ delivery }: { delivery: Delivery }) {
 /** Webhook deliveries and their attempts, with a redeliver action ("we never got it"). */
 export function WebhooksPage() {
   const { t } = useTranslation();
+  const labels = useCodeLabels();
   const { get, set } = useUrlState();
   const utils = trpc.useUtils();
   const account = get('accountId');
@@ -178,7 +180,10 @@ export function WebhooksPage() {
                           <StatusBadge kind="delivery" value={d.status} />
                         </Table.Td>
                         <Table.Td>
-                          <Code>{d.event_type}</Code>
+                          <CodeLabel
+                            label={labels.webhookEvent(d.event_type)}
+                            code={d.event_type}
+                          />
                         </Table.Td>
                         <Table.Td maw={260}>
                           <Text size="xs" truncate title={d.url}>

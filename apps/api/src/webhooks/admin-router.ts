@@ -1,5 +1,5 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { staffError } from '../trpc/errors';
 import { actorOf, router, supportProcedure } from '../trpc/trpc';
 import { redeliver } from './delivery';
 import { deliveryView } from './read';
@@ -59,12 +59,13 @@ export const webhooksAdminRouter = router({
         actorUserId: ctx.user.id,
       });
       if (outcome === 'not_found')
-        throw new TRPCError({ code: 'NOT_FOUND', message: 'Delivery not found.' });
+        throw staffError('NOT_FOUND', 'delivery_not_found', 'Delivery not found.');
       if (outcome === 'in_progress') {
-        throw new TRPCError({
-          code: 'CONFLICT',
-          message: 'Still pending: its retries are running.',
-        });
+        throw staffError(
+          'CONFLICT',
+          'delivery_in_progress',
+          'Still pending: its retries are running.',
+        );
       }
       return { ok: true as const };
     }),
