@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import type { Prisma } from '@batchreel/db';
 import { createAccount } from '@batchreel/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -229,6 +231,46 @@ describe('GET /api/enterprise/video-batches', () => {
     const notHex = await list<ErrorBody>('?id_prefix=xyz12345');
     expect(notHex.body.error.details[0]?.message).toMatch(/hexadecimal/);
     await expectNothingWritten(app.db, before);
+  });
+
+  it("lets `batchreel status` take a short id: unique → the batch, ambiguous → the candidates, another account's → not found", async () => {
+    // The real binary this package depends on, against this server.
+    const batchreel = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          join(import.meta.dirname, '../node_modules/.bin/batchreel'),
+          args,
+          {
+            env: {
+              PATH: process.env.PATH ?? '',
+              BATCHREEL_API_URL: app.baseUrl,
+              BATCHREEL_API_KEY: 'demo-key',
+            },
+          },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+        );
+      });
+    const unique = await batchreel('status', 'c0ffee11');
+    expect(unique.code).toBe(0);
+    expect(unique.stdout).toContain(`Batch ${A_RUNNING}`);
+
+    const ambiguous = await batchreel('status', 'c0ffee');
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stdout).toBe('');
+    const lines = ambiguous.stderr.trim().split('\n');
+    expect(lines[0]).toBe(
+      '"c0ffee" is ambiguous: 2 batches of this account start with it. Give more of the id:',
+    );
+    expect(lines.slice(1).map((line) => line.trim().split(/\s+/)[0])).toEqual([
+      A_RUNNING,
+      A_SETTLED,
+    ]);
+    expect(ambiguous.stderr).not.toContain(B_BATCH);
+
+    const foreign = await batchreel('status', B_BATCH.slice(0, 8));
+    expect(foreign.code).toBe(7);
+    expect(foreign.stderr).toContain('no batch of this account starts with c0ffee33');
   });
 
   it('answers 401 without a key', async () => {
