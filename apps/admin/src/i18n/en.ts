@@ -275,7 +275,7 @@ export const en = {
     settlement: 'Settlement',
     integrityFlag: 'Integrity problem',
     idSearch: 'Batch id',
-    idSearchHint: 'whole id or its start, e.g. 3f6c1a2b',
+    idSearchHint: 'e.g. 3f6c1a2b',
   },
   batch: {
     title: 'Batch {{id}}',
@@ -338,7 +338,7 @@ export const en = {
   },
   failed: {
     title: 'Failed tasks',
-    subtitle: 'Search failures by error class, text, batch, account, model and time.',
+    subtitle: 'Search failures by error class, text, batch, task, account, model and time.',
     errorClass: 'Error class',
     searchText: 'Search text',
     searchTextHint: 'in the prompt or the error message',

@@ -268,7 +268,7 @@ export const zhCN: Messages = {
     settlement: '结算',
     integrityFlag: '完整性问题',
     idSearch: '批次 ID',
-    idSearchHint: '完整 ID 或其开头，例如 3f6c1a2b',
+    idSearchHint: '例如 3f6c1a2b',
   },
   batch: {
     title: '批次 {{id}}',
@@ -331,7 +331,7 @@ export const zhCN: Messages = {
   },
   failed: {
     title: '失败任务',
-    subtitle: '按错误类别、文本、批次、账户、模型和时间搜索失败任务。',
+    subtitle: '按错误类别、文本、批次、任务、账户、模型和时间搜索失败任务。',
     errorClass: '错误类别',
     searchText: '搜索文本',
     searchTextHint: '在提示词或错误信息中搜索',

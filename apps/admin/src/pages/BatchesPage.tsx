@@ -5,7 +5,12 @@ import { Link, useNavigate } from 'react-router';
 import { useCan } from '../auth';
 import { AccountSelect } from '../components/AccountSelect';
 import { BATCH_STATUSES } from '../components/constants';
-import { UrlDateFilter, UrlSelectFilter, UrlTextFilter } from '../components/filters';
+import {
+  MONOSPACE_INPUT,
+  UrlDateFilter,
+  UrlSelectFilter,
+  UrlTextFilter,
+} from '../components/filters';
 import { DateTime, Num } from '../components/format';
 import { Page, shortId } from '../components/Page';
 import { Pager } from '../components/Pager';
@@ -59,7 +64,7 @@ export function BatchesPage() {
             label={t('batches.idSearch')}
             placeholder={t('batches.idSearchHint')}
             validate={(v) => (isIdPrefix(v) ? null : t('common.invalidIdPrefix'))}
-            ff="monospace"
+            styles={MONOSPACE_INPUT}
             data-testid="batch-id-search"
           />
           <AccountSelect

@@ -16,7 +16,12 @@ import { Link } from 'react-router';
 import { AccountSelect } from '../components/AccountSelect';
 import { BatchIndex, BatchIndexHeader } from '../components/BatchIndex';
 import { useCodeLabels } from '../components/codes';
-import { UrlDateFilter, UrlSelectFilter, UrlTextFilter } from '../components/filters';
+import {
+  MONOSPACE_INPUT,
+  UrlDateFilter,
+  UrlSelectFilter,
+  UrlTextFilter,
+} from '../components/filters';
 import { DateTime } from '../components/format';
 import { Page, shortId } from '../components/Page';
 import { Pager } from '../components/Pager';
@@ -90,7 +95,7 @@ export function FailedTasksPage() {
             label={t('failed.batchId')}
             placeholder={t('batches.idSearchHint')}
             validate={(v) => (isIdPrefix(v) ? null : t('common.invalidIdPrefix'))}
-            ff="monospace"
+            styles={MONOSPACE_INPUT}
             data-testid="failed-batch-id"
           />
           <UrlTextFilter
@@ -98,7 +103,7 @@ export function FailedTasksPage() {
             label={t('failed.taskId')}
             placeholder={t('batches.idSearchHint')}
             validate={(v) => (isIdPrefix(v) ? null : t('common.invalidIdPrefix'))}
-            ff="monospace"
+            styles={MONOSPACE_INPUT}
             data-testid="failed-task-id"
           />
           <AccountSelect
