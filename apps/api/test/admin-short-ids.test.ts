@@ -87,6 +87,29 @@ describe('short ids in the admin', () => {
     await expectTrpcError(caller.batches.searchFailed({ batchId: 'abc' }), 'BAD_REQUEST');
   });
 
+  it('the webhook deliveries list takes a batch id or its start', async () => {
+    const account = await t.db.account.findFirstOrThrow({ where: { name: 'Short Id Co' } });
+    for (const batchId of [ONE, TWO, LONE]) {
+      await t.db.webhookDelivery.create({
+        data: {
+          accountId: account.id,
+          batchId,
+          eventId: `evt_${batchId}`,
+          eventType: 'batch.processing',
+          url: 'https://hooks.example/short-ids',
+          payload: {},
+        },
+      });
+    }
+    const caller = callerFor(t, support.user);
+    const batches = async (batchId: string) =>
+      (await caller.webhooks.list({ batchId })).items.map((d) => d.batch_id).sort();
+    expect(await batches(ONE.slice(0, 8))).toEqual([ONE]);
+    expect(await batches(LONE)).toEqual([LONE]);
+    expect(await batches('abcd')).toEqual([ONE, TWO]);
+    await expectTrpcError(caller.webhooks.list({ batchId: 'ab' }), 'BAD_REQUEST');
+  });
+
   it('the failed-task search finds tasks by the start of their id', async () => {
     const caller = callerFor(t, support.user);
     const ids = async (taskId: string, batchId?: string) =>

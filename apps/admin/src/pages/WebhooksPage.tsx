@@ -17,13 +17,13 @@ import { AccountSelect } from '../components/AccountSelect';
 import { CodeLabel, useCodeLabels } from '../components/codes';
 import { DELIVERY_STATUSES } from '../components/constants';
 import { notifySuccess } from '../components/errors';
-import { UrlSelectFilter, UrlTextFilter } from '../components/filters';
+import { MONOSPACE_INPUT, UrlSelectFilter, UrlTextFilter } from '../components/filters';
 import { DateTime, Num } from '../components/format';
 import { Page, shortId } from '../components/Page';
 import { Pager } from '../components/Pager';
 import { Empty, QueryState } from '../components/QueryState';
 import { StatusBadge } from '../components/StatusBadge';
-import { isUuid, useUrlState } from '../components/url-state';
+import { isIdPrefix, isUuid, useUrlState } from '../components/url-state';
 import { type RouterOutputs, trpc } from '../trpc';
 
 type Delivery = RouterOutputs['webhooks']['list']['items'][number];
@@ -89,7 +89,7 @@ export function WebhooksPage() {
   const deliveries = trpc.webhooks.list.useQuery(
     {
       accountId: isUuid(account) ? account : undefined,
-      batchId: isUuid(batch) ? batch : undefined,
+      batchId: isIdPrefix(batch) ? batch.trim() : undefined,
       status: DELIVERY_STATUSES.find((s) => s === get('status')),
       cursor: isUuid(get('cursor')) ? get('cursor') : null,
       limit: 25,
@@ -128,7 +128,9 @@ export function WebhooksPage() {
           <UrlTextFilter
             param="batchId"
             label={t('failed.batchId')}
-            validate={(v) => (isUuid(v) ? null : t('common.invalidId'))}
+            placeholder={t('batches.idSearchHint')}
+            validate={(v) => (isIdPrefix(v) ? null : t('common.invalidIdPrefix'))}
+            styles={MONOSPACE_INPUT}
           />
         </SimpleGrid>
       </Paper>

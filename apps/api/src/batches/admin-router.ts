@@ -3,8 +3,9 @@ import { BATCH_STATUSES, TASK_STATUSES } from '@batchreel/billing';
 import { Prisma } from '@batchreel/db';
 import { z } from 'zod';
 import { audit } from '../admin/audit';
-import { type IdPrefixRange, idPrefixRange, isUuid } from '../platform/ids';
+import { isUuid } from '../platform/ids';
 import { staffError } from '../trpc/errors';
+import { IdPrefixInput } from '../trpc/id-prefix';
 import { financeProcedure, router, supportProcedure } from '../trpc/trpc';
 import { admitBatch } from './admission';
 import { quoteBatchRequest } from './quote';
@@ -83,18 +84,7 @@ function decode<T extends z.ZodType>(
 }
 const TimeIdCursor = z.object({ t: z.iso.datetime(), id: z.uuid() });
 
-/** A whole id or its start (the 8 characters the admin shows), as the range of ids it covers. */
-const IdPrefix = z
-  .string()
-  .max(36)
-  .transform((value, ctx): IdPrefixRange => {
-    const range = idPrefixRange(value);
-    if ('problem' in range) {
-      ctx.addIssue({ code: 'custom', message: range.problem });
-      return z.NEVER;
-    }
-    return range;
-  });
+const IdPrefix = IdPrefixInput;
 
 /** Most candidates an ambiguous batch prefix lists. */
 const MAX_CANDIDATES = 10;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { staffError } from '../trpc/errors';
+import { IdPrefixInput } from '../trpc/id-prefix';
 import { actorOf, router, supportProcedure } from '../trpc/trpc';
 import { redeliver } from './delivery';
 import { deliveryView } from './read';
@@ -16,7 +17,8 @@ export const webhooksAdminRouter = router({
     .input(
       z.object({
         accountId: z.uuid().optional(),
-        batchId: z.uuid().optional(),
+        /** A batch id or its start: the deliveries of every batch it matches. */
+        batchId: IdPrefixInput.optional(),
         status: z.enum(['pending', 'delivered', 'failed']).optional(),
         limit: z.int().min(1).max(100).default(25),
         cursor: z.uuid().nullish(),
@@ -27,7 +29,9 @@ export const webhooksAdminRouter = router({
       const rows = await ctx.db.webhookDelivery.findMany({
         where: {
           ...(input.accountId ? { accountId: input.accountId } : {}),
-          ...(input.batchId ? { batchId: input.batchId } : {}),
+          ...(input.batchId
+            ? { batchId: { gte: input.batchId.lowest, lte: input.batchId.highest } }
+            : {}),
           ...(input.status ? { status: input.status } : {}),
         },
         include: {
