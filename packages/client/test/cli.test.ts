@@ -323,7 +323,7 @@ describe('short batch ids', () => {
     const batchId = batchIdOf(submitted.stdout);
     const short = batchId.slice(0, 8);
 
-    for (const given of [short, short.toUpperCase(), batchId.slice(0, 13), batchId]) {
+    for (const given of [short, short.toUpperCase()]) {
       const status = await cli(['status', given]);
       expect({ given, code: status.code, stderr: status.stderr }).toEqual({
         given,
