@@ -95,9 +95,27 @@ describe('admin sessions over HTTP', () => {
       expect(answer.status).toBe(401);
       expect(answer.error?.data.code).toBe('UNAUTHORIZED');
       expect(answer.error?.message).toBe('Wrong e-mail or password.');
+      expect(answer.error?.data.reason).toBe('wrong_credentials');
       expect(sessionCookieFrom(answer.setCookies)).toBeNull();
     }
     expect(await t.db.adminSession.count()).toBe(sessionsBefore);
+  });
+
+  it('names the reason of a refusal and its values, for the admin to say it in its language', async () => {
+    const support = await createStaff(t.db, 'support');
+    const cookie = await signIn(support);
+    const ledger = await query('ledger.list', {}, cookie);
+    expect(ledger.status).toBe(403);
+    expect(ledger.error?.data).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'role_required',
+      params: { role: 'finance', current: 'support' },
+    });
+    const missing = await query('batches.get', { batchId: crypto.randomUUID() }, cookie);
+    expect(missing.error?.data).toMatchObject({ code: 'NOT_FOUND', reason: 'batch_not_found' });
+    // Input problems have no reason: the field and message are in `details`.
+    const bad = await query('batches.list', { idPrefix: 'zz' }, cookie);
+    expect(bad.error?.data).toMatchObject({ code: 'BAD_REQUEST', reason: null });
   });
 
   it('signs out: the session is revoked, the cookie cleared and no longer accepted', async () => {

@@ -3,6 +3,8 @@ import type {
   Balance,
   Batch,
   BatchAdmitted,
+  BatchPage,
+  BatchStatus,
   CreateBatchRequest,
   DeliveryPage,
   DeliveryStatus,
@@ -175,6 +177,22 @@ export class BatchreelClient {
   /** Status, live counts and billing of a batch. */
   async getBatch(batchId: string): Promise<Batch> {
     return (await this.#request<Batch>('GET', `/video-batch/${encodeURIComponent(batchId)}`)).body;
+  }
+
+  /**
+   * One page of the account's batches, newest first. `idPrefix` finds batches by the start of
+   * their id (4 to 32 hex digits, e.g. the 8-character short id): a unique prefix answers one
+   * batch, an ambiguous one every match.
+   */
+  async listBatches(
+    query: { idPrefix?: string; status?: BatchStatus; limit?: number; cursor?: string } = {},
+  ): Promise<BatchPage> {
+    const { idPrefix, ...rest } = query;
+    return (
+      await this.#request<BatchPage>('GET', '/video-batches', {
+        query: { id_prefix: idPrefix, ...rest },
+      })
+    ).body;
   }
 
   /** One page of a batch's tasks, in request order (`batch_index`). */

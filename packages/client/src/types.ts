@@ -139,6 +139,9 @@ export interface BatchWebhookDelivery {
   delivered_at: Timestamp | null;
 }
 
+/** A batch in a list (`GET /video-batches`): the batch read without `ok` and `breakdown`. */
+export type BatchSummary = Omit<Batch, 'ok' | 'breakdown' | 'webhook_deliveries'>;
+
 /** One video task of a batch. */
 export interface Task {
   task_id: string;
@@ -169,6 +172,9 @@ export interface Page<T> {
 }
 
 export type TaskPage = Page<Task>;
+
+/** Newest first. */
+export type BatchPage = Page<BatchSummary>;
 
 /** `GET /balance`. */
 export interface Balance {

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { generateSecret, signWebhook } from '@batchreel/webhooks';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,8 @@ import {
   MODEL,
   moneySnapshot,
   PRICE,
+  pnpm,
+  REPO_ROOT,
   recordingServer,
   scratch,
   unreachableUrl,
@@ -30,6 +33,10 @@ describe('batchreel submit → watch → results', () => {
     expect(submitted.stdout).toContain('videos          50');
     expect(submitted.stdout).toContain(`required        ${50 * PRICE} credits`);
     expect(submitted.stdout).toMatch(/admitted: 50 videos, 500 credits reserved/);
+    // Task numbers (batch_index) and lines of the file, reconcilable.
+    expect(submitted.stdout).toContain(
+      `Tasks #0–#49 are lines 1–50 of ${input} (task #i is on line i + 1).`,
+    );
     expect(submitted.stdout).toMatch(/completed: 50 of 50 succeeded, 0 failed, 0 canceled/);
     const batchId = batchIdOf(submitted.stdout);
 
@@ -76,6 +83,8 @@ describe('batchreel submit → watch → results', () => {
     expect(submitted.code).toBe(4);
     expect(submitted.stdout).toMatch(/partial: 2 of 3 succeeded, 1 failed/);
     expect(submitted.stdout).toMatch(/refunded 10/);
+    // The failed task, by its number and its line in the file.
+    expect(submitted.stdout).toMatch(/Failed:\n {2}task #1 \(.*with-timeout\.jsonl:2\): timeout: /);
     const batchId = batchIdOf(submitted.stdout);
 
     const failed = await cli(['tasks', batchId, '--status', 'failed']);
@@ -118,15 +127,15 @@ describe('batchreel submit refusals', () => {
     const badLine = jsonl(10).split('\n');
     badLine[6] = '{"prompt": "broken", "model": ';
     const cases: [string, string, RegExp][] = [
-      ['items.jsonl', badLine.join('\n'), /items\.jsonl:7: not valid JSON/],
+      ['items.jsonl', badLine.join('\n'), /items\.jsonl:7: task #6: not valid JSON/],
       ['no-prompt.csv', 'model,seconds\nsora-2,4\n', /no-prompt\.csv:1: no "prompt" column/],
       ['empty.jsonl', '', /empty\.jsonl: no items \(the file is empty\)/],
       [
         'types.jsonl',
         `${jsonl(2)}{"prompt": 42, "model": "sora-2", "seconds": "long"}\n{"model": "sora-2"}\n`,
-        /types\.jsonl:3: prompt must be a string\n.*types\.jsonl:3: seconds must be an integer\n.*types\.jsonl:4: missing prompt/,
+        /types\.jsonl:3: task #2: prompt must be a string\n.*types\.jsonl:3: task #2: seconds must be an integer\n.*types\.jsonl:4: task #3: missing prompt/,
       ],
-      ['model.csv', 'prompt,model\nA cat,\n', /model\.csv:2: missing model/],
+      ['model.csv', 'prompt,model\nA cat,\n', /model\.csv:2: task #0: missing model/],
       ['prompts.txt', 'A cat\n', /cannot tell the format/],
     ];
     const recorder = await recordingServer();
@@ -157,7 +166,7 @@ describe('batchreel submit refusals', () => {
     const before = await moneySnapshot();
     const result = await cli(['submit', path, '--yes']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/unknown-model\.jsonl:3: model: /);
+    expect(result.stderr).toMatch(/unknown-model\.jsonl:3: task #2: model: /);
     expect(await moneySnapshot()).toEqual(before);
   });
 
@@ -303,5 +312,152 @@ describe('batchreel verify-webhook', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('short batch ids', () => {
+  it('status, tasks, watch and results take the 8 characters lists show', async () => {
+    const input = await files.file('short.jsonl', jsonl(2));
+    const submitted = await cli(['submit', input, '--yes', '--watch', '--interval', '0.2']);
+    expect(submitted.code).toBe(0);
+    const batchId = batchIdOf(submitted.stdout);
+    const short = batchId.slice(0, 8);
+
+    for (const given of [short, short.toUpperCase()]) {
+      const status = await cli(['status', given]);
+      expect({ given, code: status.code, stderr: status.stderr }).toEqual({
+        given,
+        code: 0,
+        stderr: '',
+      });
+      expect(status.stdout).toContain(`Batch ${batchId}`);
+    }
+    const tasks = await cli(['tasks', short]);
+    expect(tasks.code).toBe(0);
+    expect(tasks.stdout.trim().split('\n')).toHaveLength(3); // header and 2 tasks
+    expect((await cli(['watch', short, '--interval', '0.2'])).code).toBe(0);
+    const manifest = await cli(['results', short]);
+    expect(manifest.code).toBe(0);
+    expect(manifest.stdout.split('\n')[0]).toBe('index,prompt,status,video_url,error');
+  });
+
+  it('says why when a short id finds no batch or is too short to look up', async () => {
+    const none = await cli(['status', '0000aaaa']);
+    expect(none.code).toBe(7);
+    expect(none.stderr).toContain('Not found: no batch of this account starts with 0000aaaa');
+
+    const notAnId = await cli(['status', 'zzzzzzzz']);
+    expect(notAnId.code).toBe(7);
+    expect(notAnId.stderr).toContain('a batch id is a uuid, or its first 4 or more characters');
+
+    const tooShort = await cli(['status', 'abc']);
+    expect(tooShort.code).toBe(2);
+    expect(tooShort.stderr).toContain('give at least 4 characters');
+  });
+});
+
+describe('file problems', () => {
+  it('are reported in file order, each with its line and its task number', async () => {
+    // Line 2 cannot be parsed, line 1 parses but is incomplete: line 1 still comes first.
+    const jsonlPath = await files.file(
+      'order.jsonl',
+      `{"model": "sora-2"}\n{"prompt": "broken"\n\n{"prompt": "ok", "model": "sora-2", "size": "big"}\n`,
+    );
+    const jsonlResult = await cli(['submit', jsonlPath, '--yes']);
+    expect(jsonlResult.code).toBe(2);
+    expect(jsonlResult.stderr.trim().split('\n')).toEqual([
+      `${jsonlPath}:1: task #0: missing prompt`,
+      `${jsonlPath}:2: task #1: not valid JSON`,
+      // The blank line 3 is skipped: line 4 is task #2.
+      `${jsonlPath}:4: task #2: size must be WIDTHxHEIGHT, e.g. 1280x720`,
+    ]);
+
+    // A broken CSV row stops the parser; the rows before it are still checked and reported first.
+    const csvPath = await files.file(
+      'order.csv',
+      'prompt,model\nA cat,sora-2\n,sora-2\nA dog,sora-2\n"A "bad" quote,sora-2\n',
+    );
+    const csvResult = await cli(['submit', csvPath, '--yes']);
+    expect(csvResult.code).toBe(2);
+    const csvLines = csvResult.stderr.trim().split('\n');
+    expect(csvLines[0]).toBe(`${csvPath}:3: task #1: missing prompt`);
+    expect(csvLines[1]).toMatch(new RegExp(`^${csvPath}:5: task #3: not valid CSV: `));
+    expect(csvLines).toHaveLength(2);
+  });
+
+  it('names the lines of a CSV file with its header: task #i is on line i + 2', async () => {
+    const path = await files.file('header.csv', 'prompt,model\nA cat,sora-2\nA dog,sora-2\n');
+    const result = await cli(['submit', path, '--yes']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `Tasks #0–#1 are lines 2–3 of ${path} (task #i is on line i + 2).`,
+    );
+    const asJson = JSON.parse(
+      (await cli(['submit', path, '--yes', '--json', '--request-id', 'csv-lines-1'])).stdout,
+    );
+    expect(asJson).toMatchObject({ file: path, file_lines: [2, 3] });
+  });
+});
+
+describe('running the CLI through pnpm', () => {
+  let dir: string;
+  beforeAll(async () => {
+    // A directory of the repository without a package.json of its own, like `docs/`: `pnpm
+    // batchreel` there runs the root script, from the repository root.
+    dir = await mkdtemp(join(REPO_ROOT, '.cli-test-'));
+    await mkdir(join(dir, 'nested'));
+    await writeFile(join(dir, 'prompts.jsonl'), jsonl(2));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('reads and writes relative paths in the directory the command was typed in', async () => {
+    const dryRun = await pnpm(['--silent', 'batchreel', 'submit', 'prompts.jsonl', '--dry-run'], {
+      cwd: dir,
+    });
+    expect(dryRun).toMatchObject({ code: 0, stderr: '' });
+    expect(dryRun.stdout).toContain('Dry run: nothing submitted.');
+
+    const missing = await pnpm(['--silent', 'batchreel', 'submit', 'nope.jsonl', '--dry-run'], {
+      cwd: dir,
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      `nope.jsonl: cannot read the file (no such file: ${join(dir, 'nope.jsonl')})\n`,
+    );
+
+    const submitted = await pnpm(
+      ['--silent', 'batchreel', 'submit', 'prompts.jsonl', '--yes', '--watch', '--interval', '0.2'],
+      { cwd: dir },
+    );
+    expect(submitted.code).toBe(0);
+    const short = batchIdOf(submitted.stdout).slice(0, 8);
+    const written = await pnpm(['--silent', 'batchreel', 'results', short, '--out', 'out.csv'], {
+      cwd: dir,
+    });
+    expect(written.code).toBe(0);
+    expect(parse(await readFile(join(dir, 'out.csv'), 'utf8'))).toHaveLength(3);
+
+    // `pnpm exec batchreel` and the binary itself run where they are started.
+    const nested = join(dir, 'nested');
+    const viaExec = await pnpm(['exec', 'batchreel', 'submit', '../prompts.jsonl', '--dry-run'], {
+      cwd: nested,
+    });
+    expect(viaExec).toMatchObject({ code: 0, stderr: '' });
+    const direct = await cli(['submit', '../prompts.jsonl', '--dry-run'], {}, { cwd: nested });
+    expect(direct).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it("passes the CLI's exit code to the shell, without pnpm's noise when silent", async () => {
+    for (const args of [
+      ['--silent', 'batchreel', 'status', '0000aaaa'],
+      ['exec', 'batchreel', 'status', '0000aaaa'],
+    ]) {
+      const result = await pnpm(args, { cwd: dir });
+      expect({ args, code: result.code }).toEqual({ args, code: 7 });
+      expect(result.stderr).toBe('Not found: no batch of this account starts with 0000aaaa.\n');
+    }
+    // Plain `pnpm batchreel` passes the code too, but adds its own "[ELIFECYCLE]" line.
+    const plain = await pnpm(['batchreel', 'status', '0000aaaa'], { cwd: dir });
+    expect(plain.code).toBe(7);
   });
 });

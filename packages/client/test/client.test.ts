@@ -180,6 +180,25 @@ describe('BatchreelClient', () => {
     expect(page.data).toHaveLength(5);
   });
 
+  it('lists batches newest first and finds one by the start of its id', async () => {
+    const api = client();
+    const { batch: older } = await api.createBatch({ items: items(1) });
+    const { batch: newer } = await api.createBatch({ items: items(1) });
+    const page = await api.listBatches({ limit: 2 });
+    expect(page.data.map((b) => b.batch_id)).toEqual([newer.batch_id, older.batch_id]);
+    expect(page.has_more).toBe(true);
+    const next = await api.listBatches({ limit: 2, cursor: page.next_cursor ?? '' });
+    expect(next.data.map((b) => b.batch_id)).not.toContain(newer.batch_id);
+
+    const found = await api.listBatches({ idPrefix: older.batch_id.slice(0, 8) });
+    expect(found.data.map((b) => b.batch_id)).toEqual([older.batch_id]);
+    expect(found.data[0]).toMatchObject({ total_count: 1, required_credits: PRICE });
+
+    const error = await rejection(api.listBatches({ idPrefix: 'xyz' }));
+    expect(error).toMatchObject({ status: 422, code: 'invalid_request' });
+    expect(error.details.map((d) => d.path)).toEqual(['query.id_prefix']);
+  });
+
   it('gives up waiting after timeoutMs', async () => {
     const api = client();
     const { batch } = await api.createBatch({ items: items(1, () => 'Slow [sim:timeout]') });

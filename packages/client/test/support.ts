@@ -23,19 +23,22 @@ export interface CliResult {
   stderr: string;
 }
 
-/**
- * Runs the real `batchreel` binary as a customer would, without a terminal (stdin is a pipe that
- * is closed at once), against the test API unless `env` says otherwise.
- */
-export function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** Runs a command without a terminal (stdin is a pipe closed at once) against the test API. */
+function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(command, args, {
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      // A clean environment: no INIT_CWD or npm_* variables from the test runner's own pnpm.
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         BATCHREEL_API_URL: apiUrl(),
         BATCHREEL_API_KEY: API_KEY,
-        ...env,
+        ...options.env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -51,6 +54,29 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<C
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * Runs the real `batchreel` binary as a customer would, without a terminal (stdin is a pipe that
+ * is closed at once), against the test API unless `env` says otherwise.
+ */
+export function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { cwd?: string } = {},
+): Promise<CliResult> {
+  return run(process.execPath, [BIN, ...args], { ...options, env });
+}
+
+/** The repository root: where `pnpm batchreel` is defined. */
+export const REPO_ROOT = join(import.meta.dirname, '../../..');
+
+/** Runs `pnpm <args>` in `cwd`, as a person would type it there. */
+export function pnpm(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliResult> {
+  return run('pnpm', args, options);
 }
 
 /** A scratch folder for input and output files. */

@@ -1,6 +1,7 @@
-import { Badge, type BadgeProps } from '@mantine/core';
+import { Badge, type BadgeProps, Tooltip } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { en } from '../i18n/en';
+import { useCodeLabels } from './codes';
 
 const COLORS = {
   batch: {
@@ -57,11 +58,24 @@ export function RefTypeBadge({ value }: { value: keyof (typeof en)['refTypes'] }
   );
 }
 
-/** A task's stable error code (`timeout`, `content_policy`, ...), shown as the API spells it. */
+/**
+ * A task's stable error code (`timeout`, `content_policy`, ...): its label in the reader's
+ * language, the code as the API spells it in the tooltip and in `data-code`.
+ */
 export function ErrorCodeBadge({ code }: { code: string }) {
+  const labels = useCodeLabels();
   return (
-    <Badge color="red" variant="outline" tt="none" miw="max-content">
-      {code}
-    </Badge>
+    <Tooltip label={code} openDelay={300}>
+      <Badge
+        color="red"
+        variant="outline"
+        tt="none"
+        miw="max-content"
+        data-code={code}
+        data-testid="error-code"
+      >
+        {labels.taskError(code)}
+      </Badge>
+    </Tooltip>
   );
 }

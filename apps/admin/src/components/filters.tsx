@@ -45,6 +45,9 @@ export function UrlTextFilter({
   );
 }
 
+/** For id boxes: the typed id in monospace, like the ids in the tables (the label stays as is). */
+export const MONOSPACE_INPUT = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
+
 /** A date (`YYYY-MM-DD`) filter bound to a URL param. */
 export function UrlDateFilter({ param, label }: { param: string; label: string }) {
   const { get, set } = useUrlState();

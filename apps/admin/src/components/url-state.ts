@@ -38,6 +38,19 @@ export function useUrlState() {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string) => UUID.test(value);
 
+/**
+ * Whether a value can be the start of an id as the server takes it (`idPrefixRange` in the API):
+ * at least 4 hexadecimal digits, hyphens only where a uuid has them, at most a whole id.
+ */
+export function isIdPrefix(value: string): boolean {
+  const text = value.trim().toLowerCase();
+  const hex = text.replaceAll('-', '');
+  const shaped = text.includes('-')
+    ? [...text].every((c, at) => ([8, 13, 18, 23].includes(at) ? c === '-' : /[0-9a-f]/.test(c)))
+    : /^[0-9a-f]+$/.test(text);
+  return shaped && hex.length >= 4 && hex.length <= 32 && text.length <= 36;
+}
+
 const YMD = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Start of a `YYYY-MM-DD` day in the viewer's time zone (a "from" filter, inclusive). */

@@ -1,6 +1,7 @@
 import { Code, Paper, Spoiler, Table, Text } from '@mantine/core';
 import { keepPreviousData } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { CodeLabel, useCodeLabels } from '../components/codes';
 import { UrlTextFilter } from '../components/filters';
 import { DateTime } from '../components/format';
 import { Page } from '../components/Page';
@@ -25,6 +26,7 @@ function Json({ value }: { value: unknown }) {
 /** Every money, key and user action, with the acting staff member (finance and admin). */
 export function AuditPage() {
   const { t } = useTranslation();
+  const labels = useCodeLabels();
   const { get } = useUrlState();
   const audit = trpc.ledger.audit.useQuery(
     {
@@ -65,13 +67,17 @@ export function AuditPage() {
                       <DateTime value={entry.createdAt} />
                     </Table.Td>
                     <Table.Td>
-                      <Text size="sm">{entry.actor}</Text>
+                      <Text size="sm" title={entry.actor}>
+                        {labels.actor(entry.actor)}
+                      </Text>
                     </Table.Td>
                     <Table.Td>
-                      <Code>{entry.action}</Code>
+                      <CodeLabel label={labels.auditAction(entry.action)} code={entry.action} />
                     </Table.Td>
                     <Table.Td>
-                      <Text size="sm">{entry.targetType}</Text>
+                      <Text size="sm" title={entry.targetType}>
+                        {labels.auditTarget(entry.targetType)}
+                      </Text>
                       <Text size="xs" c="dimmed" ff="monospace">
                         {entry.targetId}
                       </Text>

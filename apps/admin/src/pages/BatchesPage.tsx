@@ -5,13 +5,18 @@ import { Link, useNavigate } from 'react-router';
 import { useCan } from '../auth';
 import { AccountSelect } from '../components/AccountSelect';
 import { BATCH_STATUSES } from '../components/constants';
-import { UrlDateFilter, UrlSelectFilter } from '../components/filters';
+import {
+  MONOSPACE_INPUT,
+  UrlDateFilter,
+  UrlSelectFilter,
+  UrlTextFilter,
+} from '../components/filters';
 import { DateTime, Num } from '../components/format';
 import { Page, shortId } from '../components/Page';
 import { Pager } from '../components/Pager';
 import { Empty, QueryState } from '../components/QueryState';
 import { StatusBadge } from '../components/StatusBadge';
-import { dayEnd, dayStart, isUuid, useUrlState } from '../components/url-state';
+import { dayEnd, dayStart, isIdPrefix, isUuid, useUrlState } from '../components/url-state';
 import { trpc } from '../trpc';
 
 export function BatchesPage() {
@@ -20,9 +25,11 @@ export function BatchesPage() {
   const canCreate = useCan('finance');
   const { get, set } = useUrlState();
   const accountId = get('accountId');
+  const idPrefix = get('id').trim();
   const status = BATCH_STATUSES.find((s) => s === get('status'));
   const batches = trpc.batches.list.useQuery(
     {
+      idPrefix: isIdPrefix(idPrefix) ? idPrefix : undefined,
       accountId: isUuid(accountId) ? accountId : undefined,
       status,
       from: dayStart(get('from')),
@@ -37,7 +44,7 @@ export function BatchesPage() {
         query.state.data?.items.some((b) => b.settledAt === null) ? 3000 : false,
     },
   );
-  const filtered = Boolean(accountId || status || get('from') || get('to'));
+  const filtered = Boolean(idPrefix || accountId || status || get('from') || get('to'));
 
   return (
     <Page
@@ -51,7 +58,15 @@ export function BatchesPage() {
       }
     >
       <Paper withBorder p="sm">
-        <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
+        <SimpleGrid cols={{ base: 1, sm: 2, lg: 5 }}>
+          <UrlTextFilter
+            param="id"
+            label={t('batches.idSearch')}
+            placeholder={t('batches.idSearchHint')}
+            validate={(v) => (isIdPrefix(v) ? null : t('common.invalidIdPrefix'))}
+            styles={MONOSPACE_INPUT}
+            data-testid="batch-id-search"
+          />
           <AccountSelect
             value={accountId}
             onChange={(v) => set({ accountId: v })}
@@ -70,7 +85,7 @@ export function BatchesPage() {
             <Button
               variant="subtle"
               size="xs"
-              onClick={() => set({ accountId: null, status: null, from: null, to: null })}
+              onClick={() => set({ id: null, accountId: null, status: null, from: null, to: null })}
             >
               {t('common.clearFilters')}
             </Button>

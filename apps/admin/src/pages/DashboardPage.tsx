@@ -15,6 +15,7 @@ import {
   YAxis,
 } from 'recharts';
 import { AccountSelect } from '../components/AccountSelect';
+import { useCodeLabels } from '../components/codes';
 import { Num, useFormat } from '../components/format';
 import { Page } from '../components/Page';
 import { Empty, QueryState } from '../components/QueryState';
@@ -58,6 +59,7 @@ function Chart({ title, children }: { title: string; children: ReactNode }) {
 /** Credits spent vs refunded, task outcomes and failure reasons over 7/30/90 days (finance). */
 export function DashboardPage() {
   const { t } = useTranslation();
+  const labels = useCodeLabels();
   const format = useFormat();
   const { get, set } = useUrlState();
   const days = PERIODS.find((p) => p === get('days')) ?? '30';
@@ -194,7 +196,12 @@ export function DashboardPage() {
                         allowDecimals={false}
                         tickFormatter={(v: number) => format.number(v)}
                       />
-                      <YAxis type="category" dataKey="code" width={140} />
+                      <YAxis
+                        type="category"
+                        dataKey="code"
+                        width={180}
+                        tickFormatter={(code: string) => labels.taskError(code)}
+                      />
                       <Tooltip formatter={(v) => format.number(Number(v))} />
                       <Bar dataKey="count" name={names.count} fill={COLOR.failed} />
                     </BarChart>

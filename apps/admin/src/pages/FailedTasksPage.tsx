@@ -1,4 +1,5 @@
 import {
+  Alert,
   Anchor,
   Button,
   Group,
@@ -13,31 +14,51 @@ import { keepPreviousData } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { AccountSelect } from '../components/AccountSelect';
-import { UrlDateFilter, UrlSelectFilter, UrlTextFilter } from '../components/filters';
+import { BatchIndex, BatchIndexHeader } from '../components/BatchIndex';
+import { useCodeLabels } from '../components/codes';
+import {
+  MONOSPACE_INPUT,
+  UrlDateFilter,
+  UrlSelectFilter,
+  UrlTextFilter,
+} from '../components/filters';
 import { DateTime } from '../components/format';
 import { Page, shortId } from '../components/Page';
 import { Pager } from '../components/Pager';
 import { Empty, QueryState } from '../components/QueryState';
 import { ErrorCodeBadge } from '../components/StatusBadge';
-import { dayEnd, dayStart, isUuid, useUrlState } from '../components/url-state';
+import { dayEnd, dayStart, isIdPrefix, isUuid, useUrlState } from '../components/url-state';
 import { trpc } from '../trpc';
 
-const FILTERS = ['errorCode', 'text', 'batchId', 'accountId', 'model', 'from', 'to'] as const;
+const FILTERS = [
+  'errorCode',
+  'text',
+  'batchId',
+  'taskId',
+  'accountId',
+  'model',
+  'from',
+  'to',
+] as const;
 
 /** Support's failed-task search (served by indexes built for it on the server). */
 export function FailedTasksPage() {
   const { t } = useTranslation();
+  const labels = useCodeLabels();
   const { get, set } = useUrlState();
   const errorCodes = trpc.batches.errorCodes.useQuery(undefined, { staleTime: 60_000 });
   const models = trpc.ledger.models.useQuery(undefined, { staleTime: 60_000 });
-  const batchId = get('batchId');
+  const batchId = get('batchId').trim();
+  const taskId = get('taskId').trim();
   const accountId = get('accountId');
   const results = trpc.batches.searchFailed.useQuery(
     {
       errorCode: get('errorCode') || undefined,
       // The server needs 3 characters to use its trigram index; shorter input waits.
       text: get('text').trim().length >= 3 ? get('text') : undefined,
-      batchId: isUuid(batchId) ? batchId : undefined,
+      // A whole id or its start, e.g. the 8 characters shown in every list.
+      batchId: isIdPrefix(batchId) ? batchId : undefined,
+      taskId: isIdPrefix(taskId) ? taskId : undefined,
       accountId: isUuid(accountId) ? accountId : undefined,
       model: get('model') || undefined,
       from: dayStart(get('from')),
@@ -63,14 +84,27 @@ export function FailedTasksPage() {
           <UrlSelectFilter
             param="errorCode"
             label={t('failed.errorClass')}
-            data={(errorCodes.data ?? []).map((c) => ({ value: c, label: c }))}
+            data={(errorCodes.data ?? []).map((c) => ({
+              value: c,
+              label: labels.taskError(c) === c ? c : `${labels.taskError(c)} (${c})`,
+            }))}
             testId="failed-error-class"
           />
           <UrlTextFilter
             param="batchId"
             label={t('failed.batchId')}
-            validate={(v) => (isUuid(v) ? null : t('common.invalidId'))}
+            placeholder={t('batches.idSearchHint')}
+            validate={(v) => (isIdPrefix(v) ? null : t('common.invalidIdPrefix'))}
+            styles={MONOSPACE_INPUT}
             data-testid="failed-batch-id"
+          />
+          <UrlTextFilter
+            param="taskId"
+            label={t('failed.taskId')}
+            placeholder={t('batches.idSearchHint')}
+            validate={(v) => (isIdPrefix(v) ? null : t('common.invalidIdPrefix'))}
+            styles={MONOSPACE_INPUT}
+            data-testid="failed-task-id"
           />
           <AccountSelect
             value={accountId}
@@ -104,6 +138,28 @@ export function FailedTasksPage() {
         )}
       </Paper>
 
+      {(results.data?.batchCandidates.length ?? 0) > 0 && (
+        <Alert
+          color="yellow"
+          title={t('failed.ambiguousBatch', { prefix: batchId })}
+          data-testid="failed-batch-candidates"
+        >
+          <Group gap="xs">
+            {results.data?.batchCandidates.map((id) => (
+              <Button
+                key={id}
+                variant="light"
+                size="compact-sm"
+                ff="monospace"
+                onClick={() => set({ batchId: id })}
+              >
+                {id}
+              </Button>
+            ))}
+          </Group>
+        </Alert>
+      )}
+
       <QueryState
         query={results}
         isEmpty={(d) => d.items.length === 0}
@@ -116,7 +172,8 @@ export function FailedTasksPage() {
                 <Table.Tr>
                   <Table.Th>{t('failed.finishedAt')}</Table.Th>
                   <Table.Th>{t('common.batch')}</Table.Th>
-                  <Table.Th ta="right">{t('failed.index')}</Table.Th>
+                  <BatchIndexHeader />
+                  <Table.Th>{t('common.task')}</Table.Th>
                   <Table.Th>{t('common.account')}</Table.Th>
                   <Table.Th>{t('common.model')}</Table.Th>
                   <Table.Th>{t('failed.prompt')}</Table.Th>
@@ -140,8 +197,11 @@ export function FailedTasksPage() {
                         {shortId(task.batchId)}
                       </Anchor>
                     </Table.Td>
-                    <Table.Td ta="right" ff="monospace">
-                      {task.batchIndex}
+                    <Table.Td ta="right">
+                      <BatchIndex value={task.batchIndex} />
+                    </Table.Td>
+                    <Table.Td ff="monospace" title={task.taskId}>
+                      {shortId(task.taskId)}
                     </Table.Td>
                     <Table.Td>{task.accountName}</Table.Td>
                     <Table.Td>{task.model}</Table.Td>

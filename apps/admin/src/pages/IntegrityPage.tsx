@@ -1,17 +1,7 @@
-import {
-  Alert,
-  Anchor,
-  Button,
-  Code,
-  Group,
-  Paper,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-} from '@mantine/core';
+import { Alert, Anchor, Button, Group, Paper, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { CodeLabel, useCodeLabels } from '../components/codes';
 import { DateTime, Num } from '../components/format';
 import { Page } from '../components/Page';
 import { QueryState } from '../components/QueryState';
@@ -20,6 +10,7 @@ import { trpc } from '../trpc';
 /** Every money invariant (SPEC §5) checked over the whole database, on demand. */
 export function IntegrityPage() {
   const { t } = useTranslation();
+  const labels = useCodeLabels();
   // A full scan: run it when the page opens or on request, not on every window focus.
   const check = trpc.ledger.integrity.useQuery(undefined, {
     refetchOnWindowFocus: false,
@@ -83,7 +74,7 @@ export function IntegrityPage() {
                       // biome-ignore lint/suspicious/noArrayIndexKey: see above
                       <Table.Tr key={i} data-testid="integrity-violation-row">
                         <Table.Td>
-                          <Code color="red.1">{v.code}</Code>
+                          <CodeLabel label={labels.violation(v.code)} code={v.code} />
                         </Table.Td>
                         <Table.Td>{v.message}</Table.Td>
                         <Table.Td>

@@ -3,6 +3,7 @@ import { keepPreviousData } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { AccountSelect } from '../components/AccountSelect';
+import { LedgerMemo, useCodeLabels } from '../components/codes';
 import { REF_TYPES } from '../components/constants';
 import { UrlDateFilter, UrlSelectFilter } from '../components/filters';
 import { DateTime, Num } from '../components/format';
@@ -30,6 +31,7 @@ function exportUrl(filter: { accountId?: string; refType?: string; from?: Date; 
 /** Ledger explorer for reconciliation (finance and admin). */
 export function LedgerPage() {
   const { t } = useTranslation();
+  const labels = useCodeLabels();
   const { get, set } = useUrlState();
   const account = get('accountId');
   const filter = {
@@ -153,12 +155,12 @@ export function LedgerPage() {
                       )}
                     </Table.Td>
                     <Table.Td maw={280}>
-                      <Text size="sm" lineClamp={2}>
-                        {row.memo ?? '—'}
-                      </Text>
+                      <LedgerMemo row={row} />
                     </Table.Td>
                     <Table.Td>
-                      <Text size="xs">{row.actor}</Text>
+                      <Text size="xs" title={row.actor}>
+                        {labels.actor(row.actor)}
+                      </Text>
                     </Table.Td>
                   </Table.Tr>
                 ))}

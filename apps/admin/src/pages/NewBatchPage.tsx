@@ -28,10 +28,18 @@ type Item = RouterInputs['batches']['create']['request']['items'][number];
 type Quote = RouterOutputs['batches']['quote'];
 /** An item read from a file; its model may be left to the default. */
 type FileItem = Omit<Item, 'model'> & { model?: string };
-type Parsed = { items: FileItem[]; errors: { line: number; message: string }[] };
+/** A problem in a file, as a message key: the browser's own parser messages are English only. */
+type ParseProblem = 'missing-prompt' | 'not-json' | 'not-csv';
+type Parsed = { items: FileItem[]; errors: { line: number; message: ParseProblem }[] };
+
+const PARSE_PROBLEMS = {
+  'missing-prompt': 'newBatch.missingPrompt',
+  'not-json': 'newBatch.notJson',
+  'not-csv': 'newBatch.notCsv',
+} as const;
 
 /** One item from a CSV row or JSONL object: `prompt`, optional `model`, `seconds`, `size`. */
-function toItem(record: Record<string, unknown>): FileItem | string {
+function toItem(record: Record<string, unknown>): FileItem | ParseProblem {
   const prompt = typeof record.prompt === 'string' ? record.prompt.trim() : '';
   if (!prompt) return 'missing-prompt';
   const item: FileItem = { prompt };
@@ -65,11 +73,8 @@ async function parseFile(file: File): Promise<Parsed> {
       if (!line.trim()) continue;
       try {
         add(JSON.parse(line), i + 1);
-      } catch (error) {
-        errors.push({
-          line: i + 1,
-          message: error instanceof Error ? error.message : String(error),
-        });
+      } catch {
+        errors.push({ line: i + 1, message: 'not-json' });
       }
     }
   } else {
@@ -78,7 +83,7 @@ async function parseFile(file: File): Promise<Parsed> {
       skipEmptyLines: 'greedy',
       transformHeader: (h) => h.trim().toLowerCase(),
     });
-    for (const e of result.errors) errors.push({ line: (e.row ?? 0) + 2, message: e.message });
+    for (const e of result.errors) errors.push({ line: (e.row ?? 0) + 2, message: 'not-csv' });
     // Line numbers count the header row.
     for (const [i, row] of result.data.entries()) add(row, i + 2);
   }
@@ -115,6 +120,12 @@ export function NewBatchPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const format = useFormat();
+  /** `items[3].model` → "Task #3 · model: " (the API's message follows as it wrote it). */
+  const problemPlace = (path: string) => {
+    const item = /^items\[(\d+)\]\.?(.*)$/.exec(path);
+    if (item) return `${t('newBatch.itemProblem', { index: item[1], field: item[2] })}: `;
+    return path ? `${path}: ` : '';
+  };
   const models = trpc.ledger.models.useQuery(undefined, { staleTime: 60_000 });
   const enabledModels = (models.data ?? []).filter((m) => m.enabled);
   const [accountId, setAccountId] = useState('');
@@ -238,10 +249,7 @@ export function NewBatchPage() {
                       <List.Item key={`${e.line}:${e.message}`}>
                         {t('newBatch.lineError', {
                           line: e.line,
-                          message:
-                            e.message === 'missing-prompt'
-                              ? t('newBatch.missingPrompt')
-                              : e.message,
+                          message: t(PARSE_PROBLEMS[e.message]),
                         })}
                       </List.Item>
                     ))}
@@ -306,7 +314,7 @@ export function NewBatchPage() {
                 <List size="sm">
                   {quote.problems.slice(0, 20).map((p) => (
                     <List.Item key={`${p.path}:${p.message}`}>
-                      {p.path ? `${p.path}: ` : ''}
+                      {problemPlace(p.path)}
                       {p.message}
                     </List.Item>
                   ))}

@@ -14,15 +14,16 @@ import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { AccountSelect } from '../components/AccountSelect';
+import { CodeLabel, useCodeLabels } from '../components/codes';
 import { DELIVERY_STATUSES } from '../components/constants';
 import { notifySuccess } from '../components/errors';
-import { UrlSelectFilter, UrlTextFilter } from '../components/filters';
+import { MONOSPACE_INPUT, UrlSelectFilter, UrlTextFilter } from '../components/filters';
 import { DateTime, Num } from '../components/format';
 import { Page, shortId } from '../components/Page';
 import { Pager } from '../components/Pager';
 import { Empty, QueryState } from '../components/QueryState';
 import { StatusBadge } from '../components/StatusBadge';
-import { isUuid, useUrlState } from '../components/url-state';
+import { isIdPrefix, isUuid, useUrlState } from '../components/url-state';
 import { type RouterOutputs, trpc } from '../trpc';
 
 type Delivery = RouterOutputs['webhooks']['list']['items'][number];
@@ -80,6 +81,7 @@ export function Attempts({ delivery }: { delivery: Delivery }) {
 /** Webhook deliveries and their attempts, with a redeliver action ("we never got it"). */
 export function WebhooksPage() {
   const { t } = useTranslation();
+  const labels = useCodeLabels();
   const { get, set } = useUrlState();
   const utils = trpc.useUtils();
   const account = get('accountId');
@@ -87,7 +89,7 @@ export function WebhooksPage() {
   const deliveries = trpc.webhooks.list.useQuery(
     {
       accountId: isUuid(account) ? account : undefined,
-      batchId: isUuid(batch) ? batch : undefined,
+      batchId: isIdPrefix(batch) ? batch.trim() : undefined,
       status: DELIVERY_STATUSES.find((s) => s === get('status')),
       cursor: isUuid(get('cursor')) ? get('cursor') : null,
       limit: 25,
@@ -126,7 +128,9 @@ export function WebhooksPage() {
           <UrlTextFilter
             param="batchId"
             label={t('failed.batchId')}
-            validate={(v) => (isUuid(v) ? null : t('common.invalidId'))}
+            placeholder={t('batches.idSearchHint')}
+            validate={(v) => (isIdPrefix(v) ? null : t('common.invalidIdPrefix'))}
+            styles={MONOSPACE_INPUT}
           />
         </SimpleGrid>
       </Paper>
@@ -178,7 +182,10 @@ export function WebhooksPage() {
                           <StatusBadge kind="delivery" value={d.status} />
                         </Table.Td>
                         <Table.Td>
-                          <Code>{d.event_type}</Code>
+                          <CodeLabel
+                            label={labels.webhookEvent(d.event_type)}
+                            code={d.event_type}
+                          />
                         </Table.Td>
                         <Table.Td maw={260}>
                           <Text size="xs" truncate title={d.url}>

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, isGuardViolation } from '@batchreel/db';
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { audit } from '../admin/audit';
 import { readAvailability } from '../batches/admission';
+import { staffError } from '../trpc/errors';
 import {
   actorOf,
   adminProcedure,
@@ -45,7 +45,7 @@ const ApiKeySchema = z.object({
 
 async function accountView(db: Parameters<typeof readAvailability>[0], accountId: string) {
   const account = await db.account.findUnique({ where: { id: accountId } });
-  if (!account) throw new TRPCError({ code: 'NOT_FOUND', message: 'Account not found.' });
+  if (!account) throw staffError('NOT_FOUND', 'account_not_found', 'Account not found.');
   const availability = await readAvailability(db, accountId);
   return {
     accountId: account.id,
@@ -78,7 +78,7 @@ async function grant(
       // lock at the insert, after a plain read had already seen an older balance).
       const [before] = await tx.$queryRaw<{ balance: number }[]>`
         SELECT balance FROM accounts WHERE id = ${input.accountId}::uuid FOR UPDATE`;
-      if (!before) throw new TRPCError({ code: 'NOT_FOUND', message: 'Account not found.' });
+      if (!before) throw staffError('NOT_FOUND', 'account_not_found', 'Account not found.');
       const entry = await tx.creditLedger.create({
         data: {
           accountId: input.accountId,
@@ -106,10 +106,11 @@ async function grant(
     });
   } catch (error) {
     if (isGuardViolation(error, 'accounts_balance_non_negative')) {
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: 'The adjustment would take the balance below zero.',
-      });
+      throw staffError(
+        'PRECONDITION_FAILED',
+        'balance_below_zero',
+        'The adjustment would take the balance below zero.',
+      );
     }
     throw error;
   }
@@ -195,7 +196,7 @@ export const accountsAdminRouter = router({
         createdBy: actorOf(ctx.user),
         actorUserId: ctx.user.id,
       });
-      if (!created.ok) throw new TRPCError({ code: 'NOT_FOUND', message: 'Account not found.' });
+      if (!created.ok) throw staffError('NOT_FOUND', 'account_not_found', 'Account not found.');
       const { accountId: _a, ...key } = created.value.apiKey;
       return { key, secret: created.value.secret };
     }),
@@ -211,7 +212,7 @@ export const accountsAdminRouter = router({
         actorUserId: ctx.user.id,
       });
       if (!revoked.ok && revoked.error.code === 'not_found') {
-        throw new TRPCError({ code: 'NOT_FOUND', message: 'API key not found.' });
+        throw staffError('NOT_FOUND', 'api_key_not_found', 'API key not found.');
       }
       return { ok: true as const };
     }),

@@ -3,6 +3,31 @@ import { actorOf, type StaffUser } from '../trpc/trpc';
 
 type Json = Prisma.InputJsonValue;
 
+/** Every action the audit log records (`audit_log.action`); the admin labels each. */
+export const AUDIT_ACTIONS = [
+  'account.created',
+  'account.topped_up',
+  'account.adjusted',
+  'api_key.created',
+  'api_key.revoked',
+  'batch.created',
+  'webhook_delivery.redelivered',
+  'webhook_secret.rotated',
+  'admin_user.created',
+  'admin_user.updated',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** What an audit row is about (`audit_log.target_type`). */
+export const AUDIT_TARGET_TYPES = [
+  'account',
+  'api_key',
+  'batch',
+  'webhook_delivery',
+  'admin_user',
+] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
 /**
  * One audit-log row (append-only in the database) for a money or key action by a staff member:
  * who, what, on what, before and after. Written in the transaction of the action itself.
@@ -10,7 +35,13 @@ type Json = Prisma.InputJsonValue;
 export function audit(
   tx: Prisma.TransactionClient,
   user: StaffUser,
-  entry: { action: string; targetType: string; targetId: string; before?: Json; after?: Json },
+  entry: {
+    action: AuditAction;
+    targetType: AuditTargetType;
+    targetId: string;
+    before?: Json;
+    after?: Json;
+  },
 ) {
   return tx.auditLog.create({
     data: {

@@ -1,5 +1,5 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { staffError } from '../trpc/errors';
 import { publicProcedure, router, STAFF_ROLES, staffProcedure } from '../trpc/trpc';
 import { hashPassword, verifyPassword } from './passwords';
 import { createSession, revokeSession } from './sessions';
@@ -26,7 +26,7 @@ export const authRouter = router({
       const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
       if (!user || !valid || user.disabledAt) {
         ctx.logger.warn({ email: input.email, ip: ctx.ip }, 'admin sign-in refused');
-        throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Wrong e-mail or password.' });
+        throw staffError('UNAUTHORIZED', 'wrong_credentials', 'Wrong e-mail or password.');
       }
       const session = await createSession(ctx.db, user.id);
       await ctx.db.adminUser.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });

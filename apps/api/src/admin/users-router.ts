@@ -1,5 +1,5 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { staffError } from '../trpc/errors';
 import { adminProcedure, router, STAFF_ROLES } from '../trpc/trpc';
 import { audit } from './audit';
 import { generatePassword, hashPassword } from './passwords';
@@ -46,8 +46,7 @@ export const usersAdminRouter = router({
       const password = generatePassword();
       const passwordHash = await hashPassword(password);
       const exists = await ctx.db.adminUser.findUnique({ where: { email: input.email } });
-      if (exists)
-        throw new TRPCError({ code: 'CONFLICT', message: 'A user with this e-mail exists.' });
+      if (exists) throw staffError('CONFLICT', 'email_taken', 'A user with this e-mail exists.');
       const user = await ctx.db.$transaction(async (tx) => {
         const created = await tx.adminUser.create({ data: { ...input, passwordHash } });
         await audit(tx, ctx.user, {
@@ -76,14 +75,15 @@ export const usersAdminRouter = router({
         input.userId === ctx.user.id &&
         (input.disabled || (input.role && input.role !== 'admin'))
       ) {
-        throw new TRPCError({
-          code: 'BAD_REQUEST',
-          message: 'You cannot demote or disable yourself.',
-        });
+        throw staffError(
+          'BAD_REQUEST',
+          'cannot_change_self',
+          'You cannot demote or disable yourself.',
+        );
       }
       return ctx.db.$transaction(async (tx) => {
         const before = await tx.adminUser.findUnique({ where: { id: input.userId } });
-        if (!before) throw new TRPCError({ code: 'NOT_FOUND', message: 'User not found.' });
+        if (!before) throw staffError('NOT_FOUND', 'user_not_found', 'User not found.');
         const after = await tx.adminUser.update({
           where: { id: input.userId },
           data: {

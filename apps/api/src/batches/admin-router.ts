@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { BATCH_STATUSES, TASK_STATUSES } from '@batchreel/billing';
 import { Prisma } from '@batchreel/db';
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { audit } from '../admin/audit';
 import { isUuid } from '../platform/ids';
+import { staffError } from '../trpc/errors';
+import { IdPrefixInput } from '../trpc/id-prefix';
 import { financeProcedure, router, supportProcedure } from '../trpc/trpc';
 import { admitBatch } from './admission';
 import { quoteBatchRequest } from './quote';
@@ -75,20 +76,27 @@ function decode<T extends z.ZodType>(
     const parsed = schema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
     if (parsed.success) return parsed.data;
   } catch {}
-  throw new TRPCError({
-    code: 'BAD_REQUEST',
-    message: 'Unknown cursor; pass nextCursor back unchanged.',
-  });
+  throw staffError(
+    'BAD_REQUEST',
+    'unknown_cursor',
+    'Unknown cursor; pass nextCursor back unchanged.',
+  );
 }
 const TimeIdCursor = z.object({ t: z.iso.datetime(), id: z.uuid() });
 
-const notFound = (what: string) =>
-  new TRPCError({ code: 'NOT_FOUND', message: `${what} not found.` });
+const IdPrefix = IdPrefixInput;
+
+/** Most candidates an ambiguous batch prefix lists. */
+const MAX_CANDIDATES = 10;
+
+const batchNotFound = () => staffError('NOT_FOUND', 'batch_not_found', 'Batch not found.');
 
 // ---------------------------------------------------------------------------------------------
 // Queries
 
 const BatchListInput = z.object({
+  /** A batch id or its start: every batch whose id begins so. */
+  idPrefix: IdPrefix.optional(),
   accountId: Uuid.optional(),
   status: z.enum(BATCH_STATUSES).optional(),
   from: z.date().optional(),
@@ -101,6 +109,10 @@ const BatchListInput = z.object({
 async function listBatches(db: Prisma.TransactionClient, input: z.infer<typeof BatchListInput>) {
   const after = decode(TimeIdCursor, input.cursor);
   const conditions = [
+    // A range of the primary key: a short id is found without reading every batch.
+    input.idPrefix
+      ? Prisma.sql`b.id BETWEEN ${input.idPrefix.lowest}::uuid AND ${input.idPrefix.highest}::uuid`
+      : null,
     input.accountId ? Prisma.sql`b.account_id = ${input.accountId}::uuid` : null,
     input.status ? Prisma.sql`b.status = ${input.status}::batch_status` : null,
     input.from ? Prisma.sql`b.created_at >= ${input.from}` : null,
@@ -207,7 +219,10 @@ const FailedSearchInput = z.object({
   errorCode: z.string().max(100).optional(),
   // Trigrams need 3 characters: a shorter text could only be answered by reading every failure.
   text: z.string().trim().min(3, 'Type at least 3 characters.').max(200).optional(),
-  batchId: Uuid.optional(),
+  /** A batch id or a unique start of one (an ambiguous start lists its candidates instead). */
+  batchId: IdPrefix.optional(),
+  /** A task id or its start. */
+  taskId: IdPrefix.optional(),
   accountId: Uuid.optional(),
   model: z.string().max(200).optional(),
   from: z.date().optional(),
@@ -240,11 +255,28 @@ async function searchFailedTasks(
   input: z.infer<typeof FailedSearchInput>,
 ) {
   const after = decode(TimeIdCursor, input.cursor);
+  // A batch prefix stands for one batch: resolved first through the primary key, so the task
+  // query below keeps using its per-batch index. Two or more matches are shown, not guessed.
+  let batchId: string | undefined;
+  if (input.batchId) {
+    const matches = await db.$queryRaw<{ id: string }[]>`
+      SELECT id FROM batch_jobs
+       WHERE id BETWEEN ${input.batchId.lowest}::uuid AND ${input.batchId.highest}::uuid
+       ORDER BY id LIMIT ${MAX_CANDIDATES + 1}`;
+    if (matches.length === 0) return { items: [], nextCursor: null, batchCandidates: [] };
+    if (matches.length > 1) {
+      return { items: [], nextCursor: null, batchCandidates: matches.map((m) => m.id) };
+    }
+    batchId = matches[0]?.id;
+  }
   const text = input.text ? `%${input.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const conditions = [
     Prisma.sql`t.status = 'failed'`,
     input.errorCode ? Prisma.sql`t.error_code = ${input.errorCode}` : null,
-    input.batchId ? Prisma.sql`t.batch_id = ${input.batchId}::uuid` : null,
+    batchId ? Prisma.sql`t.batch_id = ${batchId}::uuid` : null,
+    input.taskId
+      ? Prisma.sql`t.id BETWEEN ${input.taskId.lowest}::uuid AND ${input.taskId.highest}::uuid`
+      : null,
     input.accountId ? Prisma.sql`t.account_id = ${input.accountId}::uuid` : null,
     input.model ? Prisma.sql`t.model = ${input.model}` : null,
     input.from ? Prisma.sql`t.finished_at >= ${input.from}` : null,
@@ -293,6 +325,7 @@ async function searchFailedTasks(
       rows.length > input.limit && last?.finishedAt
         ? encode({ t: last.finishedAt.toISOString(), id: last.taskId })
         : null,
+    batchCandidates: [] as string[],
   };
 }
 
@@ -310,14 +343,14 @@ export const batchesAdminRouter = router({
     .input(z.object({ batchId: z.string().max(100) }))
     .output(BatchDetailSchema)
     .query(async ({ ctx, input }) => {
-      if (!isUuid(input.batchId)) throw notFound('Batch');
+      if (!isUuid(input.batchId)) throw batchNotFound();
       const batch = await ctx.db.batchJob.findUnique({
         where: { id: input.batchId },
         include: { account: { select: { name: true } } },
       });
-      if (!batch) throw notFound('Batch');
+      if (!batch) throw batchNotFound();
       const view = await getBatch(ctx.db, batch.accountId, batch.id);
-      if (!view) throw notFound('Batch');
+      if (!view) throw batchNotFound();
       return {
         batchId: batch.id,
         accountId: batch.accountId,
@@ -394,15 +427,15 @@ export const batchesAdminRouter = router({
         where: { id: input.batchId },
         select: { accountId: true },
       });
-      if (!batch) throw notFound('Batch');
+      if (!batch) throw batchNotFound();
       const page = await listTasks(ctx.db, batch.accountId, input.batchId, {
         limit: input.limit,
         ...(input.status ? { status: input.status } : {}),
         ...(input.cursor ? { cursor: input.cursor } : {}),
       });
-      if (page === null) throw notFound('Batch');
+      if (page === null) throw batchNotFound();
       if (page === 'bad_cursor')
-        throw new TRPCError({ code: 'BAD_REQUEST', message: 'Unknown cursor.' });
+        throw staffError('BAD_REQUEST', 'unknown_cursor', 'Unknown cursor.');
       return {
         items: page.data.map((t) => ({
           taskId: t.task_id,
@@ -431,6 +464,8 @@ export const batchesAdminRouter = router({
       z.object({
         items: z.array(TaskRowSchema.extend({ accountName: z.string() })),
         nextCursor: z.string().nullable(),
+        /** The batches an ambiguous batch-id prefix matches (then `items` is empty). */
+        batchCandidates: z.array(z.uuid()),
       }),
     )
     .query(({ ctx, input }) => searchFailedTasks(ctx.db, input)),
@@ -516,15 +551,19 @@ export const batchesAdminRouter = router({
       });
       if (!admitted.ok) {
         const error = admitted.error;
-        throw new TRPCError({
-          code: error.code === 'insufficient_credits' ? 'PRECONDITION_FAILED' : 'BAD_REQUEST',
-          message:
-            error.code === 'insufficient_credits'
-              ? `Insufficient credits: ${error.requiredCredits} required, ${error.availableCredits} available.`
-              : error.code === 'invalid_items'
-                ? error.details.map((d) => `${d.path}: ${d.message}`).join('; ')
-                : error.code,
-        });
+        if (error.code === 'insufficient_credits') {
+          throw staffError(
+            'PRECONDITION_FAILED',
+            'insufficient_credits',
+            `Insufficient credits: ${error.requiredCredits} required, ${error.availableCredits} available.`,
+            { required: error.requiredCredits, available: error.availableCredits },
+          );
+        }
+        if (error.code === 'invalid_items') {
+          const details = error.details.map((d) => `${d.path}: ${d.message}`).join('; ');
+          throw staffError('BAD_REQUEST', 'invalid_items', details, { details });
+        }
+        throw staffError('BAD_REQUEST', 'admission_refused', error.code, { code: error.code });
       }
       const body = admitted.value.body as { batch_id: string; required_credits: number };
       await ctx.db.$transaction((tx) =>

@@ -1,10 +1,15 @@
-import type { Database, Prisma } from '@batchreel/db';
-
+import { type Database, Prisma } from '@batchreel/db';
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../http/cursor';
-import { isUuid } from '../platform/ids';
+import { type IdPrefixRange, idPrefixRange, isUuid } from '../platform/ids';
 import { batchWebhookDeliveries } from '../webhooks/batch-deliveries';
-import type { BatchView, TaskListQuerySchema, TaskSchema } from './schemas';
+import type {
+  BatchListQuerySchema,
+  BatchSummarySchema,
+  BatchView,
+  TaskListQuerySchema,
+  TaskSchema,
+} from './schemas';
 
 type Task = z.infer<typeof TaskSchema>;
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -141,5 +146,127 @@ export async function listTasks(
     })),
     has_more: rows.length > query.limit,
     next_cursor: rows.length > query.limit && last ? encodeCursor(last.batchIndex) : null,
+  };
+}
+
+type BatchSummary = z.infer<typeof BatchSummarySchema>;
+
+interface BatchListRow {
+  id: string;
+  request_id: string | null;
+  status: BatchSummary['status'];
+  settlement_status: BatchSummary['settlement_status'];
+  total_count: number;
+  success_count: number;
+  failed_count: number;
+  canceled_count: number;
+  cost_per_video: number | null;
+  required_credits: number;
+  frozen_credits: number;
+  credits_spent: number;
+  refunded_credits: number;
+  webhook_url: string | null;
+  metadata: Record<string, string> | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  settled_at: Date | null;
+}
+
+/**
+ * The statement behind {@link listBatches} (exported so a test can EXPLAIN it on a large table).
+ */
+export function batchListStatement(filter: {
+  accountId: string;
+  range?: IdPrefixRange | undefined;
+  status?: BatchSummary['status'] | undefined;
+  before?: { createdAt: Date; id: string } | undefined;
+  limit: number;
+}): Prisma.Sql {
+  const { range, before } = filter;
+  const conditions = [
+    Prisma.sql`b.account_id = ${filter.accountId}::uuid`,
+    range ? Prisma.sql`b.id BETWEEN ${range.lowest}::uuid AND ${range.highest}::uuid` : null,
+    filter.status ? Prisma.sql`b.status = ${filter.status}::batch_status` : null,
+    before ? Prisma.sql`(b.created_at, b.id) < (${before.createdAt}, ${before.id}::uuid)` : null,
+  ].filter((c): c is Prisma.Sql => c !== null);
+  return Prisma.sql`
+    SELECT b.id, b.request_id, b.status::text AS status,
+           b.settlement_status::text AS settlement_status, b.total_count,
+           COALESCE(live.succeeded, b.success_count) AS success_count,
+           COALESCE(live.failed, b.failed_count) AS failed_count,
+           COALESCE(live.canceled, b.canceled_count) AS canceled_count,
+           b.cost_per_video, b.required_credits, b.frozen_credits, b.credits_spent,
+           b.refunded_credits, b.webhook_url, b.metadata,
+           b.created_at, b.started_at, b.finished_at, b.settled_at
+      FROM batch_jobs b
+      -- Counted only while the batch runs; a settled batch keeps its settled figures.
+      LEFT JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE t.status = 'succeeded')::int AS succeeded,
+               count(*) FILTER (WHERE t.status = 'failed')::int AS failed,
+               count(*) FILTER (WHERE t.status = 'canceled')::int AS canceled
+          FROM video_tasks t
+         WHERE t.batch_id = b.id AND b.settled_at IS NULL) live ON b.settled_at IS NULL
+     WHERE ${Prisma.join(conditions, ' AND ')}
+     ORDER BY b.created_at DESC, b.id DESC
+     LIMIT ${filter.limit + 1}`;
+}
+
+/**
+ * A page of the account's batches, newest first (keyset on `created_at, id`, served by the index
+ * `batch_jobs (account_id, created_at DESC, id DESC)`). `id_prefix` turns into a range of the
+ * primary key (see `idPrefixRange`), so a short id is found without reading every batch. Counts
+ * are live for batches not yet settled and the settled figures afterwards, like a single read.
+ */
+export async function listBatches(
+  db: Database,
+  accountId: string,
+  query: z.infer<typeof BatchListQuerySchema>,
+): Promise<{ data: BatchSummary[]; has_more: boolean; next_cursor: string | null } | 'bad_cursor'> {
+  let before: { createdAt: Date; id: string } | undefined;
+  if (query.cursor !== undefined) {
+    const position = decodeCursor(query.cursor);
+    const [time, id] = typeof position === 'string' ? position.split('|') : [];
+    const createdAt = new Date(time ?? '');
+    if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) return 'bad_cursor';
+    before = { createdAt, id };
+  }
+  const range = query.id_prefix === undefined ? undefined : idPrefixRange(query.id_prefix);
+  // The schema refused a malformed prefix already; this only narrows the type.
+  if (range && 'problem' in range) return { data: [], has_more: false, next_cursor: null };
+  const rows = await db.$queryRaw<BatchListRow[]>(
+    batchListStatement({ accountId, range, status: query.status, before, limit: query.limit }),
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    data: page.map((b) => ({
+      batch_id: b.id,
+      request_id: b.request_id,
+      status: b.status,
+      total_count: b.total_count,
+      success_count: b.success_count,
+      failed_count: b.failed_count,
+      canceled_count: b.canceled_count,
+      pending_count: b.total_count - b.success_count - b.failed_count - b.canceled_count,
+      cost_per_video: b.cost_per_video,
+      required_credits: b.required_credits,
+      frozen_credits: b.frozen_credits,
+      credits_spent: b.credits_spent,
+      refunded_credits: b.refunded_credits,
+      net_spent_credits: b.frozen_credits - b.refunded_credits,
+      settlement_status: b.settlement_status,
+      webhook_url: b.webhook_url,
+      metadata: b.metadata ?? null,
+      created_at: b.created_at.toISOString(),
+      started_at: iso(b.started_at),
+      finished_at: iso(b.finished_at),
+      settled_at: iso(b.settled_at),
+    })),
+    has_more: rows.length > query.limit,
+    next_cursor:
+      rows.length > query.limit && last
+        ? encodeCursor(`${last.created_at.toISOString()}|${last.id}`)
+        : null,
   };
 }

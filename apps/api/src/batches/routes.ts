@@ -3,10 +3,12 @@ import { ApiError } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { type AdmissionError, admitBatch } from './admission';
 import { quoteBatchRequest } from './quote';
-import { getBatch, listTasks } from './read';
+import { getBatch, listBatches, listTasks } from './read';
 import {
   BatchAdmittedSchema,
   BatchIdParamsSchema,
+  BatchListQuerySchema,
+  BatchPageSchema,
   BatchSchema,
   CreateBatchRequestSchema,
   QuoteResponseSchema,
@@ -107,6 +109,28 @@ export const batchRoutes = [
       const result = await quoteBatchRequest(deps.db, principal.accountId, body, deps.config);
       if (!result.ok) throw admissionError(result.error);
       return { status: 200, body: result.value };
+    },
+  }),
+
+  defineRoute({
+    method: 'GET',
+    path: '/api/enterprise/video-batches',
+    operationId: 'listBatches',
+    tag: 'Batches',
+    summary: "List the account's batches",
+    description:
+      'Newest first, cursor-paginated, optionally of one status. `id_prefix` finds a batch by the start of its id (the 8-character short id the admin and the CLI show, or any 4 to 32 hex digits): a unique prefix answers one batch, an ambiguous one every batch it matches. Items are the batch read without `breakdown`.',
+    query: BatchListQuerySchema,
+    responses: { 200: { description: 'A page of batches.', schema: BatchPageSchema } },
+    errors: [],
+    async handler({ principal, query, deps }) {
+      const page = await listBatches(deps.db, principal.accountId, query);
+      if (page === 'bad_cursor') {
+        throw new ApiError('invalid_request', 'The cursor is not one this API issued.', [
+          { path: 'query.cursor', message: 'Unknown cursor; pass next_cursor back unchanged.' },
+        ]);
+      }
+      return { status: 200, body: { ok: true, ...page } };
     },
   }),
 

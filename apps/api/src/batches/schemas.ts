@@ -2,6 +2,7 @@ import { BATCH_STATUSES, SETTLEMENT_STATUSES, TASK_STATUSES } from '@batchreel/b
 import { z } from 'zod';
 import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
 import { characterCount, isStorableText, text, typeError } from '../http/text';
+import { idPrefixRange, MIN_ID_PREFIX_HEX } from '../platform/ids';
 import { BatchWebhookDeliverySchema } from '../webhooks/batch-deliveries';
 import { LIMITS } from './limits';
 
@@ -229,4 +230,43 @@ export const TaskListQuerySchema = z.strictObject({
 
 export const BatchIdParamsSchema = z.object({
   id: z.string().meta({ description: 'The `batch_id` from admission.' }),
+});
+
+/**
+ * A batch in a list: the batch read without its per-model `breakdown` and its webhook deliveries
+ * (read one batch for those).
+ */
+export const BatchSummarySchema = BatchSchema.omit({
+  ok: true,
+  breakdown: true,
+  webhook_deliveries: true,
+}).meta({
+  id: 'BatchSummary',
+});
+
+export const BatchPageSchema = z
+  .object({
+    ok: z.literal(true),
+    data: z.array(BatchSummarySchema),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable(),
+  })
+  .meta({ id: 'BatchPage' });
+
+export const BatchListQuerySchema = z.strictObject({
+  id_prefix: z
+    .string()
+    .max(36, 'Must be at most 36 characters (a whole id).')
+    .superRefine((value, ctx) => {
+      const range = idPrefixRange(value);
+      if ('problem' in range) ctx.addIssue({ code: 'custom', message: range.problem });
+    })
+    .optional()
+    .meta({
+      description: `Only batches whose \`batch_id\` starts with this: at least ${MIN_ID_PREFIX_HEX} hexadecimal digits, e.g. the 8 the admin and the CLI show (\`3f6c1a2b\`), up to a whole id. Case-insensitive; hyphens where a uuid has them.`,
+      example: '3f6c1a2b',
+    }),
+  status: BatchStatusSchema.optional().meta({ description: 'Only batches in this status.' }),
+  limit: PageLimitSchema(100, 20),
+  cursor: CursorSchema.optional(),
 });

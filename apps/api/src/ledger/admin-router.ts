@@ -13,6 +13,8 @@ const LedgerEntrySchema = z.object({
   refType: z.enum(REF_TYPES),
   refId: z.uuid(),
   taskId: z.uuid().nullable(),
+  /** The refunded task's `batch_index` (memos are rendered from it in the reader's language). */
+  taskIndex: z.int().nullable(),
   creditsDelta: z.int(),
   balanceAfter: z.int(),
   memo: z.string().nullable(),
@@ -74,6 +76,7 @@ export const ledgerAdminRouter = router({
           ref_type: (typeof REF_TYPES)[number];
           ref_id: string;
           task_id: string | null;
+          task_index: number | null;
           credits_delta: number;
           balance_after: number;
           memo: string | null;
@@ -82,8 +85,9 @@ export const ledgerAdminRouter = router({
         }[]
       >`
         SELECT l.id, l.account_id, a.name AS account_name, l.ref_type::text AS ref_type, l.ref_id, l.task_id,
-               l.credits_delta, l.balance_after, l.memo, l.actor, l.created_at
+               t.batch_index AS task_index, l.credits_delta, l.balance_after, l.memo, l.actor, l.created_at
           FROM credit_ledger l JOIN accounts a ON a.id = l.account_id
+          LEFT JOIN video_tasks t ON t.id = l.task_id
           ${where(page)}
          ORDER BY l.id DESC LIMIT ${input.limit + 1}`;
       const [{ sum }] = (await ctx.db.$queryRaw<{ sum: number }[]>`
@@ -99,6 +103,7 @@ export const ledgerAdminRouter = router({
           refType: r.ref_type,
           refId: r.ref_id,
           taskId: r.task_id,
+          taskIndex: r.task_index,
           creditsDelta: r.credits_delta,
           balanceAfter: r.balance_after,
           memo: r.memo,

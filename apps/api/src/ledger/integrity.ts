@@ -2,9 +2,13 @@ import {
   checkAccountLedger,
   checkBatchLedger,
   checkLedgerChain,
+  VIOLATION_CODES,
   type Violation,
 } from '@batchreel/billing';
 import type { Database } from '@batchreel/db';
+
+/** Every code the integrity view can show: the billing checks' and this file's own. */
+export const INTEGRITY_CODES = [...VIOLATION_CODES, 'orphan_reservation'] as const;
 
 export interface IntegrityReport {
   checkedAt: Date;
@@ -101,7 +105,7 @@ export async function checkIntegrity(db: Database): Promise<IntegrityReport> {
      WHERE b.status = 'queued' AND b.frozen_credits <> 0`;
   for (const o of orphans) {
     violations.push({
-      code: 'orphan_reservation',
+      code: 'orphan_reservation' satisfies (typeof INTEGRITY_CODES)[number],
       message: `Batch ${o.id} is queued but holds frozen credits.`,
       batchId: o.id,
       accountId: o.account_id,

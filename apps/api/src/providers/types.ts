@@ -25,16 +25,19 @@ export interface VideoProvider {
   generate(request: VideoRequest, signal: AbortSignal): Promise<VideoResult>;
 }
 
-/** Stable task error codes (`video_tasks.error_code`). */
-export type TaskErrorCode =
-  | 'timeout'
-  | 'provider_error'
-  | 'rate_limited'
-  | 'network_error'
-  | 'content_policy'
-  | 'invalid_input'
-  | 'canceled'
-  | 'insufficient_credits';
+/** Stable task error codes (`video_tasks.error_code`); the admin labels each in every language. */
+export const TASK_ERROR_CODES = [
+  'timeout',
+  'provider_error',
+  'rate_limited',
+  'network_error',
+  'content_policy',
+  'invalid_input',
+  'canceled',
+  'insufficient_credits',
+] as const;
+
+export type TaskErrorCode = (typeof TASK_ERROR_CODES)[number];
 
 /**
  * A classified provider failure. `transient` ones (network, 5xx, 429, overload, timeout) are

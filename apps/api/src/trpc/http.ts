@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { Prisma } from '@batchreel/db';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import { TRPCError } from '@trpc/server';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { stringify } from 'csv-stringify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -16,6 +15,7 @@ import { buildStatement, keyId, signBytes, signStatement, statementCsv } from '.
 import { isUuid } from '../platform/ids';
 import type { ServerDeps } from '../server';
 import { createContext } from './context';
+import { staffError } from './errors';
 import { type AppRouter, appRouter } from './router';
 import { hasRole } from './trpc';
 
@@ -56,7 +56,7 @@ export async function registerAdminApp(
         createContext: ({ req, res }) => {
           // Refused before any procedure runs, in tRPC's error shape (the SPA shows its message).
           if (!checkCsrf(req)) {
-            throw new TRPCError({ code: 'FORBIDDEN', message: `Missing ${CSRF_HEADER} header.` });
+            throw staffError('FORBIDDEN', 'csrf_header_missing', `Missing ${CSRF_HEADER} header.`);
           }
           return createContext({
             db: deps.db,

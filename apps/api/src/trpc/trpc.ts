@@ -1,10 +1,11 @@
 import type { Database } from '@batchreel/db';
-import { initTRPC, TRPCError } from '@trpc/server';
+import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
 import type { Logger } from '../platform/logger';
 import type { WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
+import { StaffErrorCause, staffError } from './errors';
 
 export const STAFF_ROLES = ['support', 'finance', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
@@ -48,6 +49,9 @@ const t = initTRPC.context<Context>().create({
         ...shape.data,
         stack: undefined,
         details: issues?.map((i) => ({ path: i.path.join('.'), message: i.message })) ?? null,
+        // The admin translates the refusal by its reason; the message stays for everyone else.
+        reason: error.cause instanceof StaffErrorCause ? error.cause.reason : null,
+        params: error.cause instanceof StaffErrorCause ? error.cause.params : null,
       },
     };
   },
@@ -61,7 +65,7 @@ export const publicProcedure = t.procedure;
 
 /** Any signed-in staff member. */
 export const staffProcedure = t.procedure.use(({ ctx, next }) => {
-  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first.' });
+  if (!ctx.user) throw staffError('UNAUTHORIZED', 'sign_in_first', 'Sign in first.');
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
@@ -79,10 +83,12 @@ export function hasRole(user: Pick<StaffUser, 'role'>, role: StaffRole) {
 export function roleProcedure(role: StaffRole) {
   return staffProcedure.use(({ ctx, next }) => {
     if (!hasRole(ctx.user, role)) {
-      throw new TRPCError({
-        code: 'FORBIDDEN',
-        message: `This needs the ${role} role; you are ${ctx.user.role}.`,
-      });
+      throw staffError(
+        'FORBIDDEN',
+        'role_required',
+        `This needs the ${role} role; you are ${ctx.user.role}.`,
+        { role, current: ctx.user.role },
+      );
     }
     return next({ ctx });
   });

@@ -1,5 +1,6 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { staffError } from '../trpc/errors';
+import { IdPrefixInput } from '../trpc/id-prefix';
 import { actorOf, router, supportProcedure } from '../trpc/trpc';
 import { redeliver } from './delivery';
 import { deliveryView } from './read';
@@ -16,7 +17,8 @@ export const webhooksAdminRouter = router({
     .input(
       z.object({
         accountId: z.uuid().optional(),
-        batchId: z.uuid().optional(),
+        /** A batch id or its start: the deliveries of every batch it matches. */
+        batchId: IdPrefixInput.optional(),
         status: z.enum(['pending', 'delivered', 'failed']).optional(),
         limit: z.int().min(1).max(100).default(25),
         cursor: z.uuid().nullish(),
@@ -27,7 +29,9 @@ export const webhooksAdminRouter = router({
       const rows = await ctx.db.webhookDelivery.findMany({
         where: {
           ...(input.accountId ? { accountId: input.accountId } : {}),
-          ...(input.batchId ? { batchId: input.batchId } : {}),
+          ...(input.batchId
+            ? { batchId: { gte: input.batchId.lowest, lte: input.batchId.highest } }
+            : {}),
           ...(input.status ? { status: input.status } : {}),
         },
         include: {
@@ -59,12 +63,13 @@ export const webhooksAdminRouter = router({
         actorUserId: ctx.user.id,
       });
       if (outcome === 'not_found')
-        throw new TRPCError({ code: 'NOT_FOUND', message: 'Delivery not found.' });
+        throw staffError('NOT_FOUND', 'delivery_not_found', 'Delivery not found.');
       if (outcome === 'in_progress') {
-        throw new TRPCError({
-          code: 'CONFLICT',
-          message: 'Still pending: its retries are running.',
-        });
+        throw staffError(
+          'CONFLICT',
+          'delivery_in_progress',
+          'Still pending: its retries are running.',
+        );
       }
       return { ok: true as const };
     }),

@@ -81,7 +81,16 @@ export interface TrpcAnswer {
   /** `result.data` of a success, decoded. */
   data: unknown;
   /** `error` of a failure, decoded (its `data.code` is the tRPC code, e.g. UNAUTHORIZED). */
-  error: { message: string; data: { code: string; httpStatus: number } } | null;
+  error: {
+    message: string;
+    data: {
+      code: string;
+      httpStatus: number;
+      /** Why, as a key the admin app translates (`src/trpc/errors.ts`), and its values. */
+      reason?: string | null;
+      params?: Record<string, string | number> | null;
+    };
+  } | null;
   setCookies: string[];
 }
 

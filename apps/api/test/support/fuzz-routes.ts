@@ -156,6 +156,7 @@ const ROUTES = [
   '/api/enterprise/video-batch/{id}',
   '/api/enterprise/video-batch/{id}/tasks',
   '/api/enterprise/video-batch/{id}/cancel',
+  '/api/enterprise/video-batches',
   '/api/enterprise/balance',
   '/api/enterprise/ledger',
   '/api/enterprise/webhook-secret',
@@ -294,13 +295,18 @@ const queryValue = fc.oneof(
   fc.constantFrom(' 5', '5 ', '99999999999999999999', 'Infinity', 'NaN', 'true', '[]', '%00'),
   fc.constantFrom('queued', 'running', 'succeeded', 'failed', 'canceled', 'pending', 'delivered'),
   fc.constantFrom('QUEUED', 'done', '$known', '$foreign', 'c'.repeat(201)),
+  // id_prefix values: short ids, too short, not hex, LIKE wildcards, hyphens anywhere.
+  fc.constantFrom('c0ffee11', 'C0FF', 'c0f', 'c0ff%25', 'c0ff_', 'c0ff-ee11', 'g000', '$known'),
   forgedCursor,
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'grapheme', maxLength: 10 }),
 );
 
 const queryKey = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom('limit', 'cursor', 'status', 'batch_id') },
+  {
+    weight: 5,
+    arbitrary: fc.constantFrom('limit', 'cursor', 'status', 'batch_id', 'id_prefix'),
+  },
   fc.constantFrom(
     'limit[]',
     'limit[0]',

@@ -3,6 +3,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { Batch, Task, TaskStatus } from '../types';
+import { userPath } from './config';
 import type { CommandContext } from './context';
 import { EXIT, type ExitCode } from './exit-codes';
 import { credits, fields, json, n, table, truncate } from './output';
@@ -179,10 +180,11 @@ export async function results(
     return EXIT.ok;
   }
   // Write beside the target and rename, so a reader never sees half a manifest.
-  const temporary = join(dirname(options.out), `.${randomUUID()}.tmp`);
+  const target = userPath(ctx.env, options.out);
+  const temporary = join(dirname(target), `.${randomUUID()}.tmp`);
   try {
     await writeFile(temporary, csv, 'utf8');
-    await rename(temporary, options.out);
+    await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;

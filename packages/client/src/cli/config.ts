@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { CliError, EXIT } from './exit-codes';
 
 /** The only place the CLI reads its environment. */
@@ -8,6 +9,8 @@ export interface CliEnvironment {
   noColor: boolean;
   /** Print stack traces of unexpected errors. */
   debug: boolean;
+  /** Where relative file paths start: the directory the user typed the command in. */
+  workingDirectory: string;
 }
 
 export const DEFAULT_API_URL = 'http://localhost:3000';
@@ -20,7 +23,18 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     // https://no-color.org: present and not empty.
     noColor: Boolean(env.NO_COLOR),
     debug: Boolean(env.BATCHREEL_DEBUG),
+    // `pnpm batchreel …` (the root script) runs from the workspace root and pnpm records the
+    // user's directory as INIT_CWD; run any other way (the binary, `pnpm exec batchreel`), the
+    // process's own directory is the user's. INIT_CWD alone is not enough: any npm or pnpm script
+    // that happens to start this binary from elsewhere has one too.
+    workingDirectory:
+      env.npm_lifecycle_event === 'batchreel' && env.INIT_CWD ? env.INIT_CWD : process.cwd(),
   };
+}
+
+/** A path as the user typed it, resolved from their directory (`-` stays stdin/stdout). */
+export function userPath(env: Pick<CliEnvironment, 'workingDirectory'>, path: string): string {
+  return path === '-' ? path : resolve(env.workingDirectory, path);
 }
 
 export interface Connection {

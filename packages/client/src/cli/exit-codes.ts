@@ -3,7 +3,7 @@ export const EXIT = {
   ok: 0,
   /** Unexpected or server error (5xx, network, anything not listed below). */
   error: 1,
-  /** Bad usage, or an input file / request the API refuses as invalid. */
+  /** Bad usage (an ambiguous short id too), or an input file / request the API refuses. */
   usage: 2,
   /** The account cannot pay for the batch (quote or `402`). */
   insufficientCredits: 3,
@@ -13,7 +13,7 @@ export const EXIT = {
   webhookInvalid: 5,
   /** The API key was refused (`401`). */
   authentication: 6,
-  /** No such batch (or resource) for this account (`404`). */
+  /** No such batch (or resource) for this account (`404`), or none starts with the short id. */
   notFound: 7,
   /** Ctrl-C while watching (the batch keeps running). */
   interrupted: 130,
@@ -25,12 +25,12 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_CODES_HELP = `Exit codes:
   0    success
   1    unexpected or server error (network, 5xx)
-  2    usage error or invalid input file (nothing was sent)
+  2    usage error, invalid input file (nothing was sent) or ambiguous short id
   3    insufficient credits (nothing was created or charged)
   4    batch settled with failures, or was canceled (watch, submit --watch)
   5    webhook signature invalid (verify-webhook)
   6    authentication failed (401: missing, unknown or revoked API key)
-  7    not found (404: no such batch for this account)
+  7    not found (404: no such batch for this account, or none starts with the short id)
   130  interrupted (Ctrl-C while watching; the batch keeps running)`;
 
 /** A failure the CLI explains in one message and ends with a chosen exit code. */

@@ -13,17 +13,29 @@ const SIZE_PATTERN = /^\d{2,5}x\d{2,5}$/;
 /** How many problems one error message lists before summarising the rest. */
 const MAX_REPORTED = 10;
 
-/** The items of a file, and the line each came from (to point server-side problems at lines). */
+/**
+ * The items of a file, and the line each came from (to point server-side problems at lines).
+ * Item `i` becomes task `#i` (its `batch_index`); `lines[i]` is its 1-based line in the file.
+ */
 export interface ItemsFile {
   /** What messages call the file (its name as given). */
   label: string;
+  format: Format;
   items: VideoItem[];
   lines: number[];
 }
 
 interface Problem {
   line: number;
+  /** The task number (`batch_index`) the line's item gets; none for a header problem. */
+  task?: number;
   message: string;
+}
+
+/** `prompts.csv:9: task #7: missing prompt`, the form every file problem is reported in. */
+export function problemLine(label: string, problem: Problem): string {
+  const task = problem.task === undefined ? '' : `task #${problem.task}: `;
+  return `${label}:${problem.line}: ${task}${problem.message}`;
 }
 
 type Format = 'jsonl' | 'csv';
@@ -38,10 +50,12 @@ function formatOf(path: string): Format {
   );
 }
 
+/** Reports problems in file order (by line; a line's own problems in the order found). */
 function fail(label: string, problems: Problem[]): never {
-  const shown = problems
+  const shown = [...problems]
+    .sort((a, b) => a.line - b.line)
     .slice(0, MAX_REPORTED)
-    .map((problem) => `${label}:${problem.line}: ${problem.message}`);
+    .map((problem) => problemLine(label, problem));
   if (problems.length > MAX_REPORTED) {
     shown.push(`… and ${n(problems.length - MAX_REPORTED)} more problems`);
   }
@@ -92,23 +106,40 @@ function checkItem(
   return item;
 }
 
-function collect(
-  label: string,
-  records: { line: number; fields: Record<string, unknown> }[],
+interface ItemRecord {
+  line: number;
+  task: number;
+  fields: Record<string, unknown>;
+}
+
+/** Checks every record; the problems found are added to `problems`. */
+function checkRecords(
+  records: ItemRecord[],
   defaultModel: string | undefined,
   problems: Problem[],
-): ItemsFile {
+): { items: VideoItem[]; lines: number[] } {
   const items: VideoItem[] = [];
   const lines: number[] = [];
-  for (const { line, fields } of records) {
+  for (const { line, task, fields } of records) {
     const checked = checkItem(fields, defaultModel);
     if (Array.isArray(checked)) {
-      for (const message of checked) problems.push({ line, message });
+      for (const message of checked) problems.push({ line, task, message });
     } else {
       items.push(checked);
       lines.push(line);
     }
   }
+  return { items, lines };
+}
+
+function collect(
+  label: string,
+  format: Format,
+  records: ItemRecord[],
+  defaultModel: string | undefined,
+  problems: Problem[],
+): ItemsFile {
+  const { items, lines } = checkRecords(records, defaultModel, problems);
   if (problems.length > 0) fail(label, problems);
   if (items.length === 0) {
     throw new CliError(`${label}: no items (the file is empty)`, EXIT.usage);
@@ -119,51 +150,61 @@ function collect(
       EXIT.usage,
     );
   }
-  return { label, items, lines };
+  return { label, format, items, lines };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function parseJsonLines(label: string, text: string, defaultModel: string | undefined): ItemsFile {
-  const records: { line: number; fields: Record<string, unknown> }[] = [];
+  const records: ItemRecord[] = [];
   const problems: Problem[] = [];
+  // Every non-blank line is an item, so a broken one keeps the task number it would have had.
+  let task = 0;
   text.split(/\r?\n/).forEach((raw, index) => {
     if (!/\S/.test(raw)) return;
     const line = index + 1;
+    const position = task++;
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch {
-      problems.push({ line, message: 'not valid JSON' });
+      problems.push({ line, task: position, message: 'not valid JSON' });
       return;
     }
     if (!isObject(value)) {
       problems.push({
         line,
+        task: position,
         message: Array.isArray(value)
           ? 'a JSON array: put one item object per line (JSON Lines)'
           : 'must be a JSON object like {"prompt": "…", "model": "…"}',
       });
       return;
     }
-    records.push({ line, fields: value });
+    records.push({ line, task: position, fields: value });
   });
-  return collect(label, records, defaultModel, problems);
+  return collect(label, 'jsonl', records, defaultModel, problems);
 }
 
+type CsvRow = { record: string[]; info: { lines: number } };
+const CSV_OPTIONS = { bom: true, info: true, skip_empty_lines: true, trim: true } as const;
+
 function parseCsvFile(label: string, text: string, defaultModel: string | undefined): ItemsFile {
-  let rows: { record: string[]; info: { lines: number } }[];
+  let rows: CsvRow[];
+  let syntaxError: Problem | undefined;
   try {
-    rows = parseCsv(text, { bom: true, info: true, skip_empty_lines: true, trim: true });
+    rows = parseCsv(text, CSV_OPTIONS);
   } catch (error) {
-    if (error instanceof CsvError) {
-      const line = (error as CsvError & { lines?: number }).lines ?? 1;
-      fail(label, [{ line, message: `not valid CSV: ${error.message.replace(/^[^:]+: /, '')}` }]);
-    }
-    throw error;
+    if (!(error instanceof CsvError)) throw error;
+    // The parser stops at the first broken row: the rows before it are still checked, so that
+    // every problem up to that line is reported, in file order.
+    const line = (error as CsvError & { lines?: number }).lines ?? 1;
+    syntaxError = { line, message: `not valid CSV: ${error.message.replace(/^[^:]+: /, '')}` };
+    rows = line > 1 ? parseCsv(text, { ...CSV_OPTIONS, to_line: line - 1 }) : [];
   }
   const [header, ...body] = rows;
+  if (syntaxError && !header) fail(label, [syntaxError]);
   if (!header) throw new CliError(`${label}: no items (the file is empty)`, EXIT.usage);
   const headerLine = header.info.lines;
   const columns = header.record.map((name) => name.trim().toLowerCase());
@@ -185,7 +226,8 @@ function parseCsvFile(label: string, text: string, defaultModel: string | undefi
   if (headerProblems.length > 0) fail(label, headerProblems);
 
   const problems: Problem[] = [];
-  const records = body.map(({ record, info }) => {
+  if (syntaxError) problems.push({ ...syntaxError, task: body.length });
+  const records = body.map(({ record, info }, task) => {
     const fields: Record<string, unknown> = {};
     columns.forEach((name, column) => {
       const cell = record[column] ?? '';
@@ -193,9 +235,9 @@ function parseCsvFile(label: string, text: string, defaultModel: string | undefi
       if (name === 'seconds') fields.seconds = /^\d+$/.test(cell) ? Number(cell) : cell;
       else fields[name] = cell;
     });
-    return { line: info.lines, fields };
+    return { line: info.lines, task, fields };
   });
-  return collect(label, records, defaultModel, problems);
+  return collect(label, 'csv', records, defaultModel, problems);
 }
 
 /**
@@ -204,16 +246,22 @@ function parseCsvFile(label: string, text: string, defaultModel: string | undefi
  */
 export async function readItemsFile(
   path: string,
-  options: { defaultModel?: string | undefined } = {},
+  options: {
+    defaultModel?: string | undefined;
+    /** Where `path` is (resolved from the user's directory); messages name `path` as given. */
+    readFrom?: string;
+  } = {},
 ): Promise<ItemsFile> {
   const format = formatOf(path);
+  const location = options.readFrom ?? path;
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(location, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    const where = location === path ? '' : `: ${location}`;
     throw new CliError(
-      `${path}: cannot read the file${code === 'ENOENT' ? ' (no such file)' : code ? ` (${code})` : ''}`,
+      `${path}: cannot read the file${code === 'ENOENT' ? ` (no such file${where})` : code ? ` (${code}${where})` : ''}`,
       EXIT.usage,
     );
   }
@@ -225,8 +273,28 @@ export async function readItemsFile(
     : parseJsonLines(label, content, options.defaultModel);
 }
 
-/** `items[6].model` → the file line item 6 came from, when the API names one. */
-export function lineOfDetail(file: ItemsFile, path: string): number | undefined {
-  const match = /^items\[(\d+)\]/.exec(path);
-  return match ? file.lines[Number(match[1])] : undefined;
+/** `items[6].model` → task 6 and the file line it came from, when the API names an item. */
+export function itemOfDetail(
+  file: ItemsFile,
+  path: string,
+): { task: number; line: number; field: string } | undefined {
+  const match = /^items\[(\d+)\]\.?(.*)$/.exec(path);
+  const task = Number(match?.[1]);
+  const line = file.lines[task];
+  return match && line !== undefined ? { task, line, field: match[2] ?? '' } : undefined;
+}
+
+/**
+ * How task numbers map to lines of the file, in one sentence: `#i` is on line `i + 2` of a CSV
+ * file with its header row, `i + 1` of a JSON Lines file, unless blank lines (skipped) or
+ * multi-line CSV cells shift them, in which case the first and last are named.
+ */
+export function taskLinesSentence(file: ItemsFile): string {
+  const offset = file.format === 'csv' ? 2 : 1;
+  const last = file.lines.length - 1;
+  const regular = file.lines.every((line, task) => line === task + offset);
+  const range = last === 0 ? 'Task #0 is' : `Tasks #0–#${n(last)} are`;
+  return regular
+    ? `${range} lines ${n(offset)}${last === 0 ? '' : `–${n(last + offset)}`} of ${file.label} (task #i is on line i + ${offset}).`
+    : `${range} the items of ${file.label} in order, blank lines skipped (task #0 is on line ${n(file.lines[0] ?? 0)}, #${n(last)} on line ${n(file.lines[last] ?? 0)}).`;
 }

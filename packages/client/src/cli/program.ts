@@ -3,6 +3,7 @@ import { BatchreelApiError } from '../errors';
 import { TASK_STATUSES } from '../types';
 import { balance, type LedgerOptions, ledger } from './account';
 import { cancel, results, status, type TasksOptions, tasks } from './batch';
+import { resolveBatchId } from './batch-id';
 import { DEFAULT_API_URL, readEnvironment } from './config';
 import { type CommandContext, createContext, describeApiError, exitCodeFor } from './context';
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes';
@@ -35,6 +36,9 @@ function seconds(value: string) {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+const BATCH_ARGUMENT =
+  'the batch id, or a unique start of it (at least 4 characters, e.g. the 8 shown in lists)';
+
 interface JsonFlag {
   json?: boolean;
 }
@@ -65,6 +69,9 @@ export function buildProgram(ctx: CommandContext, done: (code: ExitCode) => void
     <A extends unknown[]>(action: (...args: A) => Promise<ExitCode>) =>
     async (...args: A) =>
       done(await action(...args));
+  // Commands on one batch take its whole id or a unique start of it (the short id lists show).
+  const onBatch = <O>(action: (batchId: string, options: O) => Promise<ExitCode>) =>
+    run(async (given: string, options: O) => action(await resolveBatchId(ctx, given), options));
 
   program
     .command('submit')
@@ -100,46 +107,46 @@ Examples:
   program
     .command('status')
     .description('Counts, credits and settlement of a batch.')
-    .argument('<batch_id>')
+    .argument('<batch_id>', BATCH_ARGUMENT)
     .option('--json', 'the batch as JSON')
-    .action(run((batchId: string, options: JsonFlag) => status(ctx, batchId, options)));
+    .action(onBatch((batchId, options: JsonFlag) => status(ctx, batchId, options)));
 
   program
     .command('watch')
     .description(
       'Follow a batch until it settles; exit 0 when it completed cleanly, 4 when it settled partial, failed or canceled.',
     )
-    .argument('<batch_id>')
+    .argument('<batch_id>', BATCH_ARGUMENT)
     .addOption(
       new Option('--interval <seconds>', 'seconds between reads').argParser(seconds).default(2),
     )
     .option('--json', 'print the settled batch as JSON')
-    .action(run((batchId: string, options: WatchOptions) => watchBatch(ctx, batchId, options)));
+    .action(onBatch((batchId, options: WatchOptions) => watchBatch(ctx, batchId, options)));
 
   program
     .command('tasks')
     .description("A batch's tasks in request order: status, prompt, error, video URL.")
-    .argument('<batch_id>')
+    .argument('<batch_id>', BATCH_ARGUMENT)
     .addOption(new Option('--status <status>', 'only tasks in this status').choices(TASK_STATUSES))
     .option('--limit <n>', 'at most this many tasks', positiveInteger(1_000_000))
     .option('--json', 'the tasks as a JSON array')
-    .action(run((batchId: string, options: TasksOptions) => tasks(ctx, batchId, options)));
+    .action(onBatch((batchId, options: TasksOptions) => tasks(ctx, batchId, options)));
 
   program
     .command('results')
     .description(
       'Write the CSV manifest of a batch (index, prompt, status, video_url, error), in request order.',
     )
-    .argument('<batch_id>')
+    .argument('<batch_id>', BATCH_ARGUMENT)
     .option('-o, --out <file>', 'where to write the CSV; - for stdout', '-')
-    .action(run((batchId: string, options: { out: string }) => results(ctx, batchId, options)));
+    .action(onBatch((batchId, options: { out: string }) => results(ctx, batchId, options)));
 
   program
     .command('cancel')
     .description('Cancel a batch: waiting tasks are canceled and refunded, running ones finish.')
-    .argument('<batch_id>')
+    .argument('<batch_id>', BATCH_ARGUMENT)
     .option('--json', 'the batch as JSON')
-    .action(run((batchId: string, options: JsonFlag) => cancel(ctx, batchId, options)));
+    .action(onBatch((batchId, options: JsonFlag) => cancel(ctx, batchId, options)));
 
   program
     .command('balance')

@@ -2,9 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { BatchreelApiError } from '../errors';
 import type { BatchAdmitted, CreateBatchRequest, Quote } from '../types';
+import { userPath } from './config';
 import { type CommandContext, insufficientCreditsMessage, toCliError } from './context';
 import { CliError, EXIT, type ExitCode } from './exit-codes';
-import { type ItemsFile, lineOfDetail, readItemsFile } from './input';
+import {
+  type ItemsFile,
+  itemOfDetail,
+  problemLine,
+  readItemsFile,
+  taskLinesSentence,
+} from './input';
 import { credits, fields, json, n } from './output';
 import { followBatch, settledExitCode, summaryLines } from './watch';
 
@@ -19,6 +26,9 @@ export interface SubmitOptions {
   json?: boolean;
   interval: number;
 }
+
+/** How many failed tasks `submit --watch` lists with their lines. */
+const MAX_FAILED_SHOWN = 20;
 
 /** Attempts of the submit call when the outcome is unknown (no answer, 409 in flight, 429, 5xx). */
 const SUBMIT_ATTEMPTS = 4;
@@ -37,18 +47,51 @@ export function parseMetadata(pairs: string[]): Record<string, string> | undefin
   return metadata;
 }
 
-/** A 422 from the API, with each `items[i]` problem pointed at its line in the file. */
+/**
+ * A 422 from the API, with each `items[i]` problem pointed at its line in the file and its task
+ * number, in file order (problems of the request itself first).
+ */
 function invalidRequestError(file: ItemsFile, error: BatchreelApiError): CliError {
-  const lines = error.details.map((detail) => {
-    const line = lineOfDetail(file, detail.path);
-    const where = line === undefined ? detail.path || '(request)' : `${file.label}:${line}`;
-    const field = line === undefined ? '' : ` ${detail.path.replace(/^items\[\d+\]\.?/, '')}`;
-    return `${where}:${field ? `${field}:` : ''} ${detail.message}`;
-  });
+  const located = error.details.map((detail) => ({
+    detail,
+    item: itemOfDetail(file, detail.path),
+  }));
+  const lines = located
+    .sort((a, b) => (a.item?.line ?? 0) - (b.item?.line ?? 0))
+    .map(({ detail, item }) =>
+      item
+        ? problemLine(file.label, {
+            line: item.line,
+            task: item.task,
+            message: `${item.field ? `${item.field}: ` : ''}${detail.message}`,
+          })
+        : `${detail.path || '(request)'}: ${detail.message}`,
+    );
   return new CliError(
     [`The API refused the batch: ${error.message}`, ...lines].join('\n'),
     EXIT.usage,
   );
+}
+
+/** Failed tasks of a settled batch, each with the line of the file it came from. */
+async function failedTaskLines(
+  ctx: CommandContext,
+  file: ItemsFile,
+  batchId: string,
+): Promise<string[]> {
+  const shown: string[] = [];
+  let total = 0;
+  for await (const task of ctx.client().tasks(batchId, { status: 'failed', pageSize: 1000 })) {
+    total++;
+    if (shown.length >= MAX_FAILED_SHOWN) continue;
+    const line = file.lines[task.batch_index];
+    const error = `${task.error_code ?? 'failed'}${task.error_message ? `: ${task.error_message}` : ''}`;
+    shown.push(
+      `  task #${task.batch_index}${line === undefined ? '' : ` (${file.label}:${line})`}: ${error}`,
+    );
+  }
+  if (total > shown.length) shown.push(`  … and ${n(total - shown.length)} more`);
+  return shown;
 }
 
 function quoteLines(ctx: CommandContext, file: ItemsFile, quote: Quote): string[] {
@@ -123,7 +166,10 @@ export async function submit(
 ): Promise<ExitCode> {
   const { io } = ctx;
   // Everything that can be checked without the API is checked before the first request.
-  const file = await readItemsFile(path, { defaultModel: options.model });
+  const file = await readItemsFile(path, {
+    defaultModel: options.model,
+    readFrom: userPath(ctx.env, path),
+  });
   const metadata = parseMetadata(options.metadata);
   const interactive = io.stdin.isTTY === true;
   if (!options.yes && !options.dryRun && !interactive) {
@@ -183,8 +229,10 @@ export async function submit(
   }
   const { batch, replayed } = admitted;
 
+  // `file_lines[i]` is the line of the file task #i came from.
+  const fileLines = { file: file.label, file_lines: file.lines };
   if (options.json && !options.watch) {
-    io.out(json({ quote, batch, replayed }));
+    io.out(json({ quote, batch, replayed, ...fileLines }));
     return EXIT.ok;
   }
   if (!options.json) {
@@ -193,6 +241,7 @@ export async function submit(
         ? `Batch ${batch.batch_id} was already admitted for request id ${requestId} (replayed: nothing new was created or reserved).`
         : `Batch ${batch.batch_id} admitted: ${n(batch.total_count)} videos, ${credits(batch.required_credits)} reserved (request id ${requestId}).`,
     );
+    io.out(taskLinesSentence(file));
   } else {
     io.err(`Batch ${batch.batch_id} admitted${replayed ? ' (replayed)' : ''}; watching…`);
   }
@@ -205,7 +254,13 @@ export async function submit(
     ...(options.json ? { json: true } : {}),
   });
   if (!settled) return EXIT.interrupted;
-  if (options.json) io.out(json({ quote, batch, replayed, settled }));
-  else for (const line of summaryLines(ctx, settled)) io.out(line);
+  if (options.json) io.out(json({ quote, batch, replayed, settled, ...fileLines }));
+  else {
+    for (const line of summaryLines(ctx, settled)) io.out(line);
+    if (settled.failed_count > 0) {
+      io.out('Failed:');
+      for (const line of await failedTaskLines(ctx, file, batch.batch_id)) io.out(line);
+    }
+  }
   return settledExitCode(settled);
 }

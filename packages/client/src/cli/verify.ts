@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { verifyWebhook, WebhookVerificationError } from '@batchreel/webhooks';
 import type { WebhookEvent } from '../types';
+import { userPath } from './config';
 import type { CommandContext } from './context';
 import { CliError, EXIT, type ExitCode } from './exit-codes';
 
@@ -10,10 +11,10 @@ interface SavedWebhook {
   body: string;
 }
 
-async function readSavedWebhook(path: string): Promise<SavedWebhook> {
+async function readSavedWebhook(path: string, location: string): Promise<SavedWebhook> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(location, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new CliError(`${path}: cannot read the file${code ? ` (${code})` : ''}`, EXIT.usage);
@@ -69,7 +70,7 @@ export async function verifyWebhookFile(
       EXIT.usage,
     );
   }
-  const saved = await readSavedWebhook(path);
+  const saved = await readSavedWebhook(path, userPath(ctx.env, path));
   const c = ctx.io.color;
   try {
     const verified = verifyWebhook<Partial<WebhookEvent>>({

@@ -13,6 +13,8 @@ import {
 import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { RoleNotice, useCan } from '../../auth';
+import { BatchIndex, BatchIndexHeader } from '../../components/BatchIndex';
+import { CodeLabel, LedgerMemo, useCodeLabels } from '../../components/codes';
 import { DateTime, Num } from '../../components/format';
 import { Empty, QueryState } from '../../components/QueryState';
 import { RefTypeBadge } from '../../components/StatusBadge';
@@ -56,6 +58,7 @@ export function BillingTab({ batchId, live }: { batchId: string; live: boolean }
 
 function Billing({ batchId, live }: { batchId: string; live: boolean }) {
   const { t } = useTranslation();
+  const labels = useCodeLabels();
   const billing = trpc.batches.billing.useQuery(
     { batchId },
     { refetchInterval: live ? 2000 : false },
@@ -127,7 +130,7 @@ function Billing({ batchId, live }: { batchId: string; live: boolean }) {
                     <Table.Th w={40} />
                     <Table.Th>{t('batch.billing.id')}</Table.Th>
                     <Table.Th>{t('common.type')}</Table.Th>
-                    <Table.Th ta="right">{t('batch.billing.taskIndex')}</Table.Th>
+                    <BatchIndexHeader />
                     <Table.Th ta="right">{t('common.delta')}</Table.Th>
                     <Table.Th ta="right">{t('common.balanceAfter')}</Table.Th>
                     <Table.Th>{t('common.memo')}</Table.Th>
@@ -156,14 +159,18 @@ function Billing({ batchId, live }: { batchId: string; live: boolean }) {
                           <Table.Td>
                             <RefTypeBadge value={row.refType} />
                           </Table.Td>
-                          <Table.Td ta="right">{row.taskIndex ?? '—'}</Table.Td>
+                          <Table.Td ta="right">
+                            <BatchIndex value={row.taskIndex} />
+                          </Table.Td>
                           <Table.Td ta="right">
                             <Num value={row.creditsDelta} signed colored />
                           </Table.Td>
                           <Table.Td ta="right">
                             <Num value={row.balanceAfter} />
                           </Table.Td>
-                          <Table.Td>{row.memo ?? '—'}</Table.Td>
+                          <Table.Td maw={320}>
+                            <LedgerMemo row={{ ...row, refId: batchId }} />
+                          </Table.Td>
                           <Table.Td>
                             <DateTime value={row.createdAt} />
                           </Table.Td>
@@ -174,7 +181,8 @@ function Billing({ batchId, live }: { batchId: string; live: boolean }) {
                             <Table.Td colSpan={7}>
                               <Group gap="xl">
                                 <Text size="sm">
-                                  {t('common.actor')}: <Code>{row.actor}</Code>
+                                  {t('common.actor')}:{' '}
+                                  <CodeLabel label={labels.actor(row.actor)} code={row.actor} />
                                 </Text>
                                 <Text size="sm">
                                   {t('common.taskId')}: <Code>{row.taskId ?? '—'}</Code>

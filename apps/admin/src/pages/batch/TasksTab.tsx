@@ -1,6 +1,7 @@
 import { Anchor, Group, Select, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { keepPreviousData } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { BatchIndex, BatchIndexHeader } from '../../components/BatchIndex';
 import { TASK_STATUSES } from '../../components/constants';
 import { UrlSelectFilter } from '../../components/filters';
 import { Num } from '../../components/format';
@@ -55,7 +56,7 @@ export function TasksTab({ batchId, live }: { batchId: string; live: boolean }) 
             <Table striped verticalSpacing="xs">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th ta="right">{t('batch.tasks.index')}</Table.Th>
+                  <BatchIndexHeader />
                   <Table.Th>{t('batch.tasks.prompt')}</Table.Th>
                   <Table.Th>{t('common.model')}</Table.Th>
                   <Table.Th>{t('common.status')}</Table.Th>
@@ -68,8 +69,8 @@ export function TasksTab({ batchId, live }: { batchId: string; live: boolean }) 
               <Table.Tbody>
                 {data.items.map((task) => (
                   <Table.Tr key={task.taskId} data-testid="task-row">
-                    <Table.Td ta="right" ff="monospace">
-                      {task.batchIndex}
+                    <Table.Td ta="right">
+                      <BatchIndex value={task.batchIndex} />
                     </Table.Td>
                     <Table.Td maw={360}>
                       <Tooltip label={task.prompt} multiline maw={480} openDelay={400}>
