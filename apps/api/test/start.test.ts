@@ -1,53 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@batchreel/db';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const API_DIR = join(import.meta.dirname, '..');
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-}
-
-/** Runs the real `pnpm start` entry point (src/main.ts) as its own process. */
-function start(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: API_DIR,
-    env: { ...process.env, DATABASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  return { child, output: () => output };
-}
-
-async function waitUntilReady(url: string, started: Started, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (started.child.exitCode !== null)
-      throw new Error(`process exited early:\n${started.output()}`);
-    const response = await fetch(`${url}/readyz`).catch(() => null);
-    if (response?.status === 200) return Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`not ready within ${timeoutMs} ms:\n${started.output()}`);
-}
-
-async function stop(started: Started) {
-  if (started.child.exitCode !== null) return started.child.exitCode;
-  const exited = new Promise<number | null>((resolve) => started.child.once('exit', resolve));
-  started.child.kill('SIGTERM');
-  return exited;
-}
+import { exitOf, startSystem as start, stopSystem as stop, waitUntilReady } from './support/system';
 
 describe('pnpm start (embedded PostgreSQL under DATA_DIR)', () => {
   let dataDir: string;
@@ -111,8 +68,7 @@ describe('pnpm start (embedded PostgreSQL under DATA_DIR)', () => {
 
   it('stops with a message naming a bad variable', async () => {
     const started = start({ ...env, PORT: 'eighty' });
-    const code = await new Promise<number | null>((resolve) => started.child.once('exit', resolve));
-    expect(code).toBe(78);
+    expect(await exitOf(started)).toBe(78);
     expect(started.output()).toMatch(/Invalid configuration:\s+PORT:/);
   });
 });

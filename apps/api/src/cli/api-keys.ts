@@ -263,9 +263,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Run only when executed as a script, so tests can import the parser and the runner.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
+/** Runs the command line and sets the exit code (`dist/api-keys.js` calls it). */
+export function run(argv: string[]) {
+  main(argv).then(
     (code) => {
       process.exitCode = code;
     },
@@ -274,4 +274,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       process.exitCode = EXIT.refused;
     },
   );
+}
+
+// Run only when executed as a script (`tsx src/cli/api-keys.ts`), so tests can import the parser
+// and the runner.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  run(process.argv.slice(2));
 }
