@@ -4,6 +4,9 @@ import { z } from 'zod';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** The embedded PostgreSQL's port unless EMBEDDED_PG_PORT says otherwise (or another has it). */
+export const DEFAULT_EMBEDDED_PG_PORT = 54_329;
+
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -110,7 +113,12 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the embedded PostgreSQL cluster and local state live when DATABASE_URL is unset. */
   DATA_DIR: z.string().min(1).default(join(REPO_ROOT, '.data')),
-  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).default(54_329),
+  /**
+   * Port of the embedded PostgreSQL. Set, it is required: a port another server holds stops the
+   * start. Unset, DEFAULT_EMBEDDED_PG_PORT is preferred and a taken one is replaced by a free
+   * port, recorded in the cluster's directory.
+   */
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -160,6 +160,11 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
+  // A configuration that cannot work (e.g. a port another server holds): the message says it all.
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(78); // EX_CONFIG
+  }
   console.error(error);
   process.exit(1);
 });

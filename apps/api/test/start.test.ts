@@ -1,10 +1,16 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@batchreel/db';
+import { ACCESS_FILE, freePort } from '@batchreel/db';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitOf, startSystem as start, stopSystem as stop, waitUntilReady } from './support/system';
+
+/** The embedded cluster's own URL, with the password kept in its directory. */
+async function clusterUrl(dataDir: string, port: number, database: string) {
+  const access = JSON.parse(await readFile(join(dataDir, 'postgres', ACCESS_FILE), 'utf8'));
+  return `postgresql://postgres:${access.password}@127.0.0.1:${port}/${database}`;
+}
 
 describe('pnpm start (embedded PostgreSQL under DATA_DIR)', () => {
   let dataDir: string;
@@ -46,7 +52,7 @@ describe('pnpm start (embedded PostgreSQL under DATA_DIR)', () => {
 
     // Look at the database the process used while it is still running.
     const client = new pg.Client({
-      connectionString: `postgresql://postgres:batchreel-embedded@127.0.0.1:${pgPort}/batchreel`,
+      connectionString: await clusterUrl(dataDir, pgPort, 'batchreel'),
     });
     await client.connect();
     try {
@@ -60,7 +66,7 @@ describe('pnpm start (embedded PostgreSQL under DATA_DIR)', () => {
     expect(await stop(second)).toBe(0);
     // The embedded cluster went down with the process.
     const probe = new pg.Client({
-      connectionString: `postgresql://postgres:batchreel-embedded@127.0.0.1:${pgPort}/postgres`,
+      connectionString: await clusterUrl(dataDir, pgPort, 'postgres'),
       connectionTimeoutMillis: 1000,
     });
     await expect(probe.connect()).rejects.toThrow();

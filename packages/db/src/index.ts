@@ -4,9 +4,12 @@
  */
 export { type ClientOptions, createPrismaClient, type Database } from './client';
 export {
+  ACCESS_FILE,
   type EmbeddedPostgresOptions,
   ensureDatabase,
+  ForeignClusterError,
   freePort,
+  PortTakenError,
   type RunningPostgres,
   startEmbeddedPostgres,
 } from './embedded';
