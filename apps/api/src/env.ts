@@ -111,6 +111,16 @@ export const envSchema = z.object({
   /** Bearer token that `GET /metrics` requires; unset leaves it open (restrict it at the network). */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * `json`: JSON lines for machines. `pretty`: readable lines and a start-up banner (admin URL,
+   * sign-in, demo key) for people. Unset: pretty when stdout is a terminal, JSON otherwise.
+   */
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
+  /** https://no-color.org: set (not empty), the readable output has no colours. */
+  NO_COLOR: z
+    .string()
+    .optional()
+    .transform((value) => value !== undefined),
   /** Where the embedded PostgreSQL cluster and local state live when DATABASE_URL is unset. */
   DATA_DIR: z.string().min(1).default(join(REPO_ROOT, '.data')),
   /**

@@ -55,3 +55,51 @@ export async function stopSystem(started: StartedSystem) {
   started.child.kill('SIGTERM');
   return exited;
 }
+
+/** What the start-up banner (LOG_FORMAT=pretty) tells a person, read back from the output. */
+export interface Banner {
+  adminUrl: string;
+  docsUrl: string;
+  email: string | null;
+  /** Shown only when the admin was created by this start. */
+  password: string | null;
+  signInLine: string | null;
+  demoKey: string | null;
+  databasePort: number | null;
+  /** The line saying the default port was taken, if any. */
+  portMoved: string | null;
+}
+
+/** The banner in `output`, or null when none was printed (yet). */
+export function readBanner(output: string): Banner | null {
+  const start = output.indexOf('Batchreel is running');
+  if (start < 0) return null;
+  const text = output.slice(start, output.indexOf('Ctrl-C stops it.', start));
+  const row = (label: string) => new RegExp(`^ {2}${label} +(.+)$`, 'm').exec(text)?.[1] ?? null;
+  const signInLine = row('Sign in');
+  const signIn = /^(\S+@\S+)(?: \/ (\S+))?/.exec(signInLine ?? '');
+  return {
+    adminUrl: row('Admin') ?? '',
+    docsUrl: row('API docs') ?? '',
+    email: signIn?.[1] ?? null,
+    password: signIn?.[2] ?? null,
+    signInLine,
+    demoKey: /^(\S+)/.exec(row('Demo key') ?? '')?.[1] ?? null,
+    databasePort: Number(/127\.0\.0\.1:(\d+)/.exec(row('Database') ?? '')?.[1]) || null,
+    portMoved: /^ +(port \d+ was taken.*)$/m.exec(text)?.[1] ?? null,
+  };
+}
+
+/** Waits until the process has printed its banner (it does once it listens). */
+export async function waitForBanner(started: StartedSystem, timeoutMs = 60_000): Promise<Banner> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const banner = readBanner(started.output());
+    if (banner && started.output().includes('Ctrl-C stops it.')) return banner;
+    if (started.child.exitCode !== null) {
+      throw new Error(`process exited early:\n${started.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no banner within ${timeoutMs} ms:\n${started.output()}`);
+}
