@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { createColors } from 'picocolors';
 import type { EmbeddedDatabase } from './database';
 
@@ -38,13 +38,17 @@ export function formatBanner(info: BannerInfo, color = false): string {
     ['API docs', c.cyan(`${info.baseUrl}/api/enterprise/docs/`)],
   ];
   const signIn = info.signIn;
+  const source = signIn?.passwordSource;
+  const passwordSource = source && isAbsolute(source) ? shortPath(source) : source;
   if (signIn) {
     if (signIn.created && signIn.password) {
       rows.push(['Sign in', `${signIn.email} / ${c.bold(signIn.password)}`]);
-      if (signIn.passwordSource)
-        rows.push(['', c.dim(`password kept in ${signIn.passwordSource}`)]);
+      if (passwordSource) {
+        const note = source && isAbsolute(source) ? 'password kept in' : 'password from';
+        rows.push(['', c.dim(`${note} ${passwordSource}`)]);
+      }
     } else {
-      const where = signIn.passwordSource ? ` (password: ${signIn.passwordSource})` : '';
+      const where = passwordSource ? ` (password: ${passwordSource})` : '';
       rows.push(['Sign in', `${signIn.email}${c.dim(where)}`]);
     }
   }
