@@ -26,7 +26,10 @@ const ENTRIES = {
 
 const BUILTINS = new Set(builtinModules);
 
-/** A path as an import specifier relative to the output directory, always `/`-separated. */
+/**
+ * A path as an import specifier relative to the output directory, always `/`-separated.
+ * @param {string} path
+ */
 function fromOutDir(path) {
   const rel = relative(OUT_DIR, path).split(sep).join('/');
   return rel.startsWith('.') ? rel : `./${rel}`;

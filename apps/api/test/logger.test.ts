@@ -75,5 +75,11 @@ describe('logger', () => {
     expect(written[1]).not.toContain('whsec_abc');
     expect(written[2]).toMatch(/ERROR queue error\n.*Error: Connection terminated/s);
     expect(written.join('')).not.toContain('hunter2');
+
+    written.length = 0;
+    logger.info({ req: { method: 'GET', url: '/readyz', remotePort: 5 } }, 'incoming request');
+    logger.info({ res: { statusCode: 200 }, responseTime: 12.48 }, 'request completed');
+    expect(written[0]).toMatch(/INFO {2}incoming request {2}req="GET \/readyz"\n$/);
+    expect(written[1]).toMatch(/INFO {2}request completed {2}res=200 responseTime=12ms\n$/);
   });
 });

@@ -61,8 +61,13 @@ export interface RunningPostgres {
   /** URL of the cluster's maintenance database, for CREATE/DROP DATABASE. */
   adminConnectionString: string;
   port: number;
-  /** The preferred port when another server has (or had) it and the cluster runs on `port`. */
+  /**
+   * The preferred port, when the cluster runs on another one because the preferred one was taken
+   * (at this start, or at an earlier one that recorded the move).
+   */
   movedFrom: number | null;
+  /** Whether this start found the port taken and moved (else the move is an old one). */
+  movedNow: boolean;
   /** Who had the preferred port when this start found it taken: a data directory, if known. */
   preferredPortHolder: string | null;
   /** False when an already running cluster on that directory was reused; stop() then does nothing. */
@@ -129,6 +134,22 @@ export async function ensureDatabase(adminConnectionString: string, database: st
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<RunningPostgres> {
+  try {
+    return await startCluster(options);
+  } catch (error) {
+    // The running cluster this start meant to reuse shut down meanwhile (the process that owned
+    // it stopped, e.g. `tsx watch` restarting): start it here instead, once.
+    if (!(error instanceof ClusterGoneError)) throw error;
+    return startCluster(options);
+  }
+}
+
+/** The cluster being reused stopped before it could be signed in to. */
+class ClusterGoneError extends Error {
+  override name = 'ClusterGoneError';
+}
+
+async function startCluster(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const log = options.log ?? (() => {});
   const dataDir = resolve(options.dataDir);
   const database = options.database ?? 'batchreel';
@@ -157,6 +178,7 @@ export async function startEmbeddedPostgres(
   }
   let port = options.port ?? access.port ?? options.preferredPort ?? (await freePort());
   let preferredPortHolder: string | null = null;
+  let movedNow = false;
   let child: ChildProcess | null = null;
   for (let attempt = 1; ; attempt += 1) {
     const running = await runningPostmaster(dataDir);
@@ -184,6 +206,7 @@ export async function startEmbeddedPostgres(
     const taken = port;
     port = await freePort();
     if (options.preferredPort !== undefined) {
+      movedNow = true;
       access = { ...access, port };
       await writeClusterAccess(dataDir, access);
       log(
@@ -193,7 +216,7 @@ export async function startEmbeddedPostgres(
   }
 
   try {
-    await signIn(dataDir, port, access, log, child === null);
+    await signIn(dataDir, port, access, log, child === null ? dataDir : null);
     const adminConnectionString = url(port, access.password, 'postgres');
     await ensureDatabase(adminConnectionString, database);
   } catch (error) {
@@ -206,10 +229,13 @@ export async function startEmbeddedPostgres(
   const owned = child;
   const stopOnExit = () => owned?.kill('SIGINT');
   if (owned) process.once('exit', stopOnExit);
+  // A cluster reused where another process of the checkout started it (on a port of its own
+  // choosing) did not move; one on the port its access file records did.
   const movedFrom =
     options.port === undefined &&
     options.preferredPort !== undefined &&
-    port !== options.preferredPort
+    port !== options.preferredPort &&
+    (movedNow || port === access.port)
       ? options.preferredPort
       : null;
   return {
@@ -217,6 +243,7 @@ export async function startEmbeddedPostgres(
     adminConnectionString: url(port, access.password, 'postgres'),
     port,
     movedFrom,
+    movedNow,
     preferredPortHolder,
     owned: owned !== null,
     stop: async () => {
@@ -247,8 +274,12 @@ const AUTH_FAILED = new Set(['28P01', '28000']);
 /** The server is still starting (or in recovery), or not listening yet. */
 const NOT_READY = new Set(['57P03', 'ECONNREFUSED']);
 
-async function connect(port: number, password: string, waitForStart: boolean) {
-  const deadline = Date.now() + (waitForStart ? 30_000 : 0);
+/**
+ * A client signed in to the server on `port`. For a cluster another process started
+ * (`reusedFrom`, its directory), waits while it is still starting, and gives up if it stops.
+ */
+async function connect(port: number, password: string, reusedFrom: string | null) {
+  const deadline = Date.now() + (reusedFrom ? 30_000 : 0);
   for (;;) {
     const client = new pg.Client({
       host: '127.0.0.1',
@@ -265,6 +296,9 @@ async function connect(port: number, password: string, waitForStart: boolean) {
       await client.end().catch(() => {});
       const code = (error as { code?: string }).code ?? '';
       if (!NOT_READY.has(code) || Date.now() > deadline) throw error;
+      if (reusedFrom && !(await runningPostmaster(reusedFrom))) {
+        throw new ClusterGoneError(`the cluster in ${reusedFrom} stopped`, { cause: error });
+      }
       await sleep(200);
     }
   }
@@ -280,11 +314,12 @@ async function signIn(
   port: number,
   access: ClusterAccess,
   log: (line: string) => void,
-  reused: boolean,
+  /** The directory of the cluster when another process started it. */
+  reusedFrom: string | null,
 ): Promise<void> {
   let client: pg.Client;
   try {
-    client = await connect(port, access.password, reused);
+    client = await connect(port, access.password, reusedFrom);
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     if (!AUTH_FAILED.has(code) || !access.formerPassword) {
@@ -294,7 +329,7 @@ async function signIn(
         { cause: error },
       );
     }
-    client = await connect(port, access.formerPassword, reused);
+    client = await connect(port, access.formerPassword, reusedFrom);
     try {
       await assertServesDirectory(client, dataDir, port);
       await client.query(

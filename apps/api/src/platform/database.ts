@@ -65,7 +65,8 @@ export async function openDatabase(
       'embedded PostgreSQL is running',
     );
     if (server.movedFrom !== null) {
-      logger.warn(
+      // Worth a warning when it happens; an old, remembered move is just where the cluster lives.
+      logger[server.movedNow ? 'warn' : 'info'](
         {
           port: server.port,
           defaultPort: server.movedFrom,

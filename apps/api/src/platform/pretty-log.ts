@@ -12,6 +12,15 @@ const LEVELS: Record<number, string> = {
 /** Fields every line has, shown in their own places (or not at all) rather than as `key=value`. */
 const OWN_PLACE = new Set(['level', 'time', 'msg', 'service', 'err']);
 
+/** Request lines: `req=GET /readyz`, `res=200`, `responseTime=12ms` rather than objects. */
+function compact(key: string, value: unknown): unknown {
+  const object = value && typeof value === 'object' ? (value as Record<string, unknown>) : null;
+  if (key === 'req' && object?.method && object.url) return `${object.method} ${object.url}`;
+  if (key === 'res' && object?.statusCode) return object.statusCode;
+  if (key === 'responseTime' && typeof value === 'number') return `${Math.round(value)}ms`;
+  return value;
+}
+
 function fieldValue(value: unknown): string {
   if (typeof value === 'string') return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
   return JSON.stringify(value) ?? String(value);
@@ -42,7 +51,7 @@ export function formatLogLine(json: string, colors = createColors(false)): strin
   const time = typeof entry.time === 'string' ? entry.time.slice(11, 19) : '';
   const fields = Object.entries(entry)
     .filter(([key]) => !OWN_PLACE.has(key))
-    .map(([key, value]) => `${key}=${fieldValue(value)}`)
+    .map(([key, value]) => `${key}=${fieldValue(compact(key, value))}`)
     .join(' ');
   let line = `${colors.dim(time)} ${paint(name)} ${String(entry.msg ?? '')}`;
   if (fields) line += `  ${colors.dim(fields)}`;
