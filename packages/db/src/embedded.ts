@@ -91,6 +91,11 @@ export class PortTakenError extends Error {
   }
 }
 
+/** Running as root, the `postgres` OS user cannot reach the data directory. */
+export class DataDirUnreachableError extends Error {
+  override name = 'DataDirUnreachableError';
+}
+
 /** The server reached on the cluster's port is another cluster: it is never used. */
 export class ForeignClusterError extends Error {
   override name = 'ForeignClusterError';
@@ -375,7 +380,7 @@ async function assertServesDirectory(client: pg.Client, dataDir: string, port: n
 async function assertServerUserCanReach(dataDir: string) {
   const closed = await directoriesClosedToOthers(dataDir);
   if (closed.length === 0) return;
-  throw new Error(
+  throw new DataDirUnreachableError(
     `Running as root, the embedded PostgreSQL runs as the 'postgres' user, who cannot enter ${closed.join(', ')} ` +
       `to reach its data directory ${dataDir}. Run as a normal user, set DATA_DIR to a directory it can reach, ` +
       `set DATABASE_URL to a PostgreSQL server, or let others enter: chmod o+x ${closed.join(' ')}`,

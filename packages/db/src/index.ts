@@ -5,6 +5,7 @@
 export { type ClientOptions, createPrismaClient, type Database } from './client';
 export {
   ACCESS_FILE,
+  DataDirUnreachableError,
   type EmbeddedPostgresOptions,
   ensureDatabase,
   ForeignClusterError,

@@ -3,6 +3,7 @@ import {
   ACCESS_FILE,
   createPrismaClient,
   type Database,
+  DataDirUnreachableError,
   migrate,
   PortTakenError,
   startEmbeddedPostgres,
@@ -51,6 +52,8 @@ export async function openDatabase(
         log: (message) => pgLog.debug(message),
       });
     } catch (error) {
+      if (error instanceof DataDirUnreachableError)
+        throw new ConfigError(`DATA_DIR: ${error.message}`);
       if (!(error instanceof PortTakenError)) throw error;
       // Only a port set explicitly is refused; the default moves to a free one.
       throw new ConfigError(
