@@ -1,4 +1,5 @@
-// Operator CLI for API keys: `tsx src/cli/api-keys.ts <create|list|revoke> ...` (run `--help`).
+// Operator CLI for API keys: `pnpm --filter @batchreel/api api-keys <create|list|revoke> ...`, or
+// `node apps/api/dist/api-keys.js …` once built (run `--help`).
 // It reaches the database exactly as the server does (DATABASE_URL, else the embedded cluster
 // under DATA_DIR, migrated first), so it works on a laptop running `pnpm start` and in production.
 import { userInfo } from 'node:os';
@@ -20,7 +21,8 @@ import { createLogger } from '../platform/logger';
 /** Exit codes: success, a refusal (not found, ambiguous, already revoked), a bad invocation. */
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
 
-export const USAGE = `Usage: tsx src/cli/api-keys.ts <command> [options]
+export const USAGE = `Usage: pnpm --filter @batchreel/api api-keys <command> [options]
+       node apps/api/dist/api-keys.js <command> [options]   (once built)
 
 Commands:
   create --account <id|name> --name <label>   create a key; prints its secret once
