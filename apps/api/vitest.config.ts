@@ -3,7 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['@batchreel/db/vitest-global-setup', './test/browser/global-setup.ts'],
+    globalSetup: [
+      '@batchreel/db/vitest-global-setup',
+      './test/browser/global-setup.ts',
+      './test/support/built-api.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // `expect.poll` waits for something to become true (a page rendered, a job done). Its default

@@ -4,6 +4,9 @@ import { z } from 'zod';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** The embedded PostgreSQL's port unless EMBEDDED_PG_PORT says otherwise (or another has it). */
+export const DEFAULT_EMBEDDED_PG_PORT = 54_329;
+
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -113,9 +116,24 @@ export const envSchema = z.object({
   /** Bearer token that `GET /metrics` requires; unset leaves it open (restrict it at the network). */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * `json`: JSON lines for machines. `pretty`: readable lines and a start-up banner (admin URL,
+   * sign-in, demo key) for people. Unset: pretty when stdout is a terminal, JSON otherwise.
+   */
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
+  /** https://no-color.org: set (not empty), the readable output has no colours. */
+  NO_COLOR: z
+    .string()
+    .optional()
+    .transform((value) => value !== undefined),
   /** Where the embedded PostgreSQL cluster and local state live when DATABASE_URL is unset. */
   DATA_DIR: z.string().min(1).default(join(REPO_ROOT, '.data')),
-  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).default(54_329),
+  /**
+   * Port of the embedded PostgreSQL. Set, it is required: a port another server holds stops the
+   * start. Unset, DEFAULT_EMBEDDED_PG_PORT is preferred and a taken one is replaced by a free
+   * port, recorded in the cluster's directory.
+   */
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -2,16 +2,20 @@
 // migrations, demo seed, the HTTP server and the worker. `--role api` or `--role worker` runs one
 // half, for scale-out: any number of each against one PostgreSQL.
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureAdminUser } from './admin/bootstrap';
+import { ADMIN_CREDENTIALS_FILE, ensureAdminUser } from './admin/bootstrap';
+import { activeDemoKey } from './demo/demo-key';
 import { demoReceiverEndpoint } from './demo/receiver';
 import { seedDemoData } from './demo/seed';
 import { ConfigError, demoReceiverEnabled, type Env, loadEnv } from './env';
 import { loadStatementKey } from './ledger/statement';
 import { createMetricsRegistry } from './metrics/registry';
+import { type BannerSignIn, formatBanner } from './platform/banner';
 import { openDatabase } from './platform/database';
 import { createLogger } from './platform/logger';
+import { prettyLogDestination } from './platform/pretty-log';
 import { startQueue } from './platform/queue';
 import { createProviderRegistry } from './providers/registry';
 import { buildServer } from './server';
@@ -52,7 +56,13 @@ async function main() {
     }
     throw error;
   }
-  const logger = createLogger(env, role === 'worker' ? 'batchreel-worker' : 'batchreel-api');
+  // People at a terminal get readable lines and a banner; everything else gets JSON lines.
+  const pretty = (env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
+  const logger = createLogger(
+    env,
+    role === 'worker' ? 'batchreel-worker' : 'batchreel-api',
+    pretty ? prettyLogDestination(process.stdout.isTTY === true && !env.NO_COLOR) : undefined,
+  );
   await mkdir(env.DATA_DIR, { recursive: true });
 
   const database = await openDatabase(env, logger, `batchreel-${role}`);
@@ -62,6 +72,7 @@ async function main() {
   // The demo webhook receiver: served by the API, the one private target the worker may reach.
   const demoReceiver = demoReceiverEnabled(env) ? demoReceiverEndpoint(publicBaseUrl(env)) : null;
 
+  let signIn: BannerSignIn | null = null;
   if (role !== 'worker') {
     if (env.SEED_DEMO) {
       const outcome = await seedDemoData(database.db);
@@ -75,7 +86,17 @@ async function main() {
       password: env.ADMIN_PASSWORD,
       dataDir: env.DATA_DIR,
     });
-    if (admin) {
+    if (admin && pretty) {
+      // The banner shows the sign-in once the system is up; the password only when just created.
+      signIn = {
+        ...admin,
+        passwordSource: env.ADMIN_PASSWORD
+          ? 'ADMIN_PASSWORD'
+          : admin.password
+            ? join(env.DATA_DIR, ADMIN_CREDENTIALS_FILE)
+            : null,
+      };
+    } else if (admin) {
       // Printed on purpose (SPEC §2): whoever ran `pnpm start` needs it to sign in to /admin.
       const password = admin.password ?? '(unchanged; set ADMIN_PASSWORD to choose one)';
       logger.info(
@@ -143,6 +164,18 @@ async function main() {
           },
         });
   if (app) await app.listen({ port: env.PORT, host: env.HOST });
+  if (app && pretty) {
+    const banner = formatBanner(
+      {
+        baseUrl: publicBaseUrl(env),
+        signIn,
+        demoKey: await activeDemoKey(database.db),
+        database: database.embedded,
+      },
+      process.stdout.isTTY === true && !env.NO_COLOR,
+    );
+    process.stdout.write(banner);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -167,6 +200,11 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
+  // A configuration that cannot work (e.g. a port another server holds): the message says it all.
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(78); // EX_CONFIG
+  }
   console.error(error);
   process.exit(1);
 });

@@ -17,6 +17,7 @@ import {
   type RunningPostgres,
   startEmbeddedPostgres,
 } from '@batchreel/db';
+import { withDatabase } from '@batchreel/db/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
@@ -144,6 +145,7 @@ async function waitFor<T>(
 let root: string;
 let pgDir: string;
 let pgPort: number;
+let adminUrl: string;
 let cluster: RunningPostgres | undefined;
 const clients: Database[] = [];
 
@@ -154,6 +156,7 @@ beforeAll(async () => {
   pgDir = join(root, 'pg');
   cluster = await startEmbeddedPostgres({ dataDir: pgDir, ephemeral: true, database: KILL_DB });
   pgPort = cluster.port;
+  adminUrl = cluster.adminConnectionString;
   await ensureDatabase(cluster.adminConnectionString, RESTART_DB);
 });
 
@@ -171,7 +174,8 @@ afterAll(async () => {
 });
 
 function urlOf(database: string) {
-  return `postgresql://postgres:batchreel-embedded@127.0.0.1:${pgPort}/${database}`;
+  // The cluster keeps its port and password (kept in its directory) across the restart below.
+  return withDatabase(adminUrl, database);
 }
 
 interface System {

@@ -71,4 +71,18 @@ describe('configuration', () => {
   it('treats an empty variable as unset', () => {
     expect(loadEnv({ DATABASE_URL: '', PORT: '' }).PORT).toBe(3000);
   });
+
+  it('reads the log format and the embedded port, leaving both to the start when unset', () => {
+    const defaults = loadEnv({});
+    // Unset: pretty on a terminal, JSON otherwise; the default port, moved if another has it.
+    expect(defaults.LOG_FORMAT).toBeUndefined();
+    expect(defaults.EMBEDDED_PG_PORT).toBeUndefined();
+    expect(defaults.NO_COLOR).toBe(false);
+    expect(loadEnv({ LOG_FORMAT: 'json', EMBEDDED_PG_PORT: '5544', NO_COLOR: '1' })).toMatchObject({
+      LOG_FORMAT: 'json',
+      EMBEDDED_PG_PORT: 5544,
+      NO_COLOR: true,
+    });
+    expect(() => loadEnv({ LOG_FORMAT: 'text' })).toThrow(/LOG_FORMAT: must be json or pretty/);
+  });
 });

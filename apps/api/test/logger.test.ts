@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/platform/logger';
+import { formatLogLine } from '../src/platform/pretty-log';
 
 /** A logger writing its JSON lines into memory. */
 function capture() {
@@ -57,5 +58,28 @@ describe('logger', () => {
     const { logger, lines } = capture();
     logger.info({ account: { secret: 'whsec_abc', name: 'Acme' } }, 'hello');
     expect(lines[0]?.account).toEqual({ secret: '[redacted]', name: 'Acme' });
+  });
+
+  it('reads as one line per entry on a terminal (LOG_FORMAT=pretty), secrets still redacted', () => {
+    const written: string[] = [];
+    const logger = createLogger({ LOG_LEVEL: 'info' }, 'batchreel-test', {
+      write: (json: string) => written.push(formatLogLine(json)),
+    });
+    logger.info({ component: 'worker', taskBatchSize: 250 }, 'worker started');
+    logger.warn({ account: { secret: 'whsec_abc', name: 'Acme Corp' } }, 'hello');
+    logger.error({ err: pgError('Connection terminated') }, 'queue error');
+    expect(written[0]).toMatch(
+      /^\d\d:\d\d:\d\d INFO {2}worker started {2}component=worker taskBatchSize=250\n$/,
+    );
+    expect(written[1]).toContain('WARN  hello  account={"secret":"[redacted]","name":"Acme Corp"}');
+    expect(written[1]).not.toContain('whsec_abc');
+    expect(written[2]).toMatch(/ERROR queue error\n.*Error: Connection terminated/s);
+    expect(written.join('')).not.toContain('hunter2');
+
+    written.length = 0;
+    logger.info({ req: { method: 'GET', url: '/readyz', remotePort: 5 } }, 'incoming request');
+    logger.info({ res: { statusCode: 200 }, responseTime: 12.48 }, 'request completed');
+    expect(written[0]).toMatch(/INFO {2}incoming request {2}req="GET \/readyz"\n$/);
+    expect(written[1]).toMatch(/INFO {2}request completed {2}res=200 responseTime=12ms\n$/);
   });
 });

@@ -4,9 +4,13 @@
  */
 export { type ClientOptions, createPrismaClient, type Database } from './client';
 export {
+  ACCESS_FILE,
+  DataDirUnreachableError,
   type EmbeddedPostgresOptions,
   ensureDatabase,
+  ForeignClusterError,
   freePort,
+  PortTakenError,
   type RunningPostgres,
   startEmbeddedPostgres,
 } from './embedded';

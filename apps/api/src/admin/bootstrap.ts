@@ -4,7 +4,8 @@ import { type Database, isGuardViolation } from '@batchreel/db';
 import { generatePassword, hashPassword, verifyPassword } from './passwords';
 
 export const DEFAULT_ADMIN_EMAIL = 'admin@batchreel.local';
-const CREDENTIALS_FILE = 'admin-credentials.json';
+/** In DATA_DIR: the generated password of the first admin (mode 600). */
+export const ADMIN_CREDENTIALS_FILE = 'admin-credentials.json';
 
 export interface AdminSignIn {
   email: string;
@@ -24,7 +25,7 @@ export async function ensureAdminUser(
   options: { email?: string | undefined; password?: string | undefined; dataDir: string },
 ): Promise<AdminSignIn | null> {
   const email = options.email ?? DEFAULT_ADMIN_EMAIL;
-  const credentialsPath = join(options.dataDir, CREDENTIALS_FILE);
+  const credentialsPath = join(options.dataDir, ADMIN_CREDENTIALS_FILE);
   const existing = await db.adminUser.findUnique({ where: { email } });
   if (existing) {
     const saved = await readSavedPassword(credentialsPath, email);

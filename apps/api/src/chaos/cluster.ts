@@ -16,16 +16,16 @@ export class ChaosCluster {
     running: RunningPostgres,
   ) {
     this.#running = running;
+    // The same after every restart: same port, and the password kept in the cluster's directory.
+    this.connectionString = running.connectionString;
   }
+
+  readonly connectionString: string;
 
   static async start(rootDir: string): Promise<ChaosCluster> {
     const dataDir = join(rootDir, 'postgres');
     const running = await startEmbeddedPostgres({ dataDir, ephemeral: true, database: DATABASE });
     return new ChaosCluster(dataDir, running.port, running);
-  }
-
-  get connectionString(): string {
-    return `postgresql://postgres:batchreel-embedded@127.0.0.1:${this.port}/${DATABASE}`;
   }
 
   get running(): boolean {

@@ -1,4 +1,5 @@
-// Operator CLI for API keys: `tsx src/cli/api-keys.ts <create|list|revoke> ...` (run `--help`).
+// Operator CLI for API keys: `pnpm --filter @batchreel/api api-keys <create|list|revoke> ...`, or
+// `node apps/api/dist/api-keys.js …` once built (run `--help`).
 // It reaches the database exactly as the server does (DATABASE_URL, else the embedded cluster
 // under DATA_DIR, migrated first), so it works on a laptop running `pnpm start` and in production.
 import { userInfo } from 'node:os';
@@ -20,7 +21,8 @@ import { createLogger } from '../platform/logger';
 /** Exit codes: success, a refusal (not found, ambiguous, already revoked), a bad invocation. */
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
 
-export const USAGE = `Usage: tsx src/cli/api-keys.ts <command> [options]
+export const USAGE = `Usage: pnpm --filter @batchreel/api api-keys <command> [options]
+       node apps/api/dist/api-keys.js <command> [options]   (once built)
 
 Commands:
   create --account <id|name> --name <label>   create a key; prints its secret once
@@ -263,9 +265,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Run only when executed as a script, so tests can import the parser and the runner.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
+/** Runs the command line and sets the exit code (`dist/api-keys.js` calls it). */
+export function run(argv: string[]) {
+  main(argv).then(
     (code) => {
       process.exitCode = code;
     },
@@ -274,4 +276,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       process.exitCode = EXIT.refused;
     },
   );
+}
+
+// Run only when executed as a script (`tsx src/cli/api-keys.ts`), so tests can import the parser
+// and the runner.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  run(process.argv.slice(2));
 }

@@ -172,8 +172,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
+/** Runs the command line and sets the exit code (`dist/ledger-verify.js` calls it). */
+export function run(argv: string[]) {
+  main(argv).then(
     (code) => {
       process.exitCode = code;
     },
@@ -182,4 +183,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       process.exitCode = 2;
     },
   );
+}
+
+// Run only when executed as a script (`tsx src/cli/ledger-verify.ts`), so tests can import it.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  run(process.argv.slice(2));
 }
