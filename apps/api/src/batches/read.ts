@@ -20,11 +20,14 @@ type MoneyColumns = {
 };
 
 /** SQL for the money columns of batch `b` (joined as `b`), beside whatever else is selected. */
-const moneyColumns = (succeededCost: Prisma.Sql) => Prisma.sql`
+const moneyColumns = (succeededCost: Prisma.Sql, refundedSoFar: Prisma.Sql) => Prisma.sql`
   b.frozen_credits AS frozen, b.credits_spent AS spent, b.refunded_credits AS refunded,
   b.settled_at IS NOT NULL AS settled, ${succeededCost} AS succeeded_cost,
-  (SELECT COALESCE(SUM(l.credits_delta), 0)::int FROM credit_ledger l
-    WHERE l.ref_id = b.id AND l.ref_type = 'batch_refund') AS refunded_so_far`;
+  ${refundedSoFar} AS refunded_so_far`;
+
+/** Σ of batch `b`'s refund rows: one range of the `credit_ledger (ref_id)` index. */
+const refundsOfBatch = Prisma.sql`(SELECT COALESCE(SUM(l.credits_delta), 0)::int FROM credit_ledger l
+                                     WHERE l.ref_id = b.id AND l.ref_type = 'batch_refund')`;
 
 type SettledMoney = BatchMoney & { settled: boolean };
 
@@ -45,8 +48,11 @@ const toMoney = (m: MoneyColumns): SettledMoney => ({
  */
 export async function readBatchMoney(db: Db, batchId: string): Promise<SettledMoney | null> {
   const [row] = await db.$queryRaw<MoneyColumns[]>`
-    SELECT ${moneyColumns(Prisma.sql`(SELECT COALESCE(SUM(t.cost_credits), 0)::int FROM video_tasks t
-                                       WHERE t.batch_id = b.id AND t.status = 'succeeded')`)}
+    SELECT ${moneyColumns(
+      Prisma.sql`(SELECT COALESCE(SUM(t.cost_credits), 0)::int FROM video_tasks t
+                   WHERE t.batch_id = b.id AND t.status = 'succeeded')`,
+      refundsOfBatch,
+    )}
       FROM batch_jobs b WHERE b.id = ${batchId}::uuid`;
   return row ? toMoney(row) : null;
 }
@@ -65,15 +71,18 @@ export async function getBatch(
   if (!isUuid(batchId)) return null;
   const batch = await db.batchJob.findFirst({ where: { id: batchId, accountId } });
   if (!batch) return null;
-  // Counts and money in one statement, so they describe the same moment.
+  // Counts and money in one statement, so they describe the same moment; the refunds are summed
+  // once, not per group.
   const groups = await db.$queryRaw<
     ({ status: string; model: string; cost: number; count: number } & MoneyColumns)[]
   >`
+    WITH refunds AS MATERIALIZED (
+      SELECT ${refundsOfBatch} AS sum FROM batch_jobs b WHERE b.id = ${batchId}::uuid)
     SELECT t.status::text, t.model, t.cost_credits AS cost, count(*)::int AS count,
-           ${moneyColumns(Prisma.sql`0`)}
-      FROM video_tasks t JOIN batch_jobs b ON b.id = t.batch_id
+           ${moneyColumns(Prisma.sql`0`, Prisma.sql`refunds.sum`)}
+      FROM video_tasks t JOIN batch_jobs b ON b.id = t.batch_id CROSS JOIN refunds
      WHERE t.batch_id = ${batchId}::uuid
-     GROUP BY t.status, t.model, t.cost_credits, b.id`;
+     GROUP BY t.status, t.model, t.cost_credits, b.id, refunds.sum`;
 
   const byStatus = new Map<string, number>();
   const byModel = new Map<
