@@ -264,7 +264,7 @@ async function generate(connectionString: string) {
                   ELSE 'https://videos.batchreel.example/' || b.id || '/' || i || '.mp4' END,
              CASE WHEN x.failed THEN (ARRAY[${codes}])[x.code] END,
              CASE WHEN NOT x.failed THEN NULL
-                  WHEN x.code = 1 THEN 'The provider did not finish within ' || (60 + x.h3 % 5 * 60) || ' s'
+                  WHEN x.code = 1 THEN 'timeout: the provider did not finish within ' || (60 + x.h3 % 5 * 60) || ' s'
                   WHEN x.code = 2 THEN 'The provider answered HTTP ' || (ARRAY[500, 502, 503, 504])[1 + x.h3 % 4]
                                        || ': ' || (ARRAY['internal error', 'bad gateway', 'model overloaded', 'gateway timeout'])[1 + x.h3 % 4]
                   WHEN x.code = 3 THEN 'Refused by the provider''s content policy: '

@@ -126,12 +126,26 @@ describe('batch reads after the seed scenario', () => {
     const failed = await t.db.videoTask.findFirstOrThrow({
       where: { batchId: seedBatchId, status: 'failed' },
     });
-    expect(billing).toMatchObject({ upfrontTotal: -200, refundTotal: 10, netSpent: 190 });
+    // Totals are positive amounts; the rows keep their signed deltas.
+    expect(billing).toMatchObject({
+      upfrontCredits: 200,
+      refundedCredits: 10,
+      netSpentCredits: 190,
+      creditsSpent: 190,
+      pendingCredits: 0,
+      settled: true,
+    });
     expect(billing.rows).toHaveLength(2);
     expect(billing.rows.map((r) => [r.refType, r.creditsDelta, r.taskId, r.taskIndex])).toEqual([
       ['batch_upfront', -200, null, null],
       ['batch_refund', 10, failed.id, 7],
     ]);
+    // Each row shows its place in the hash chain, as stored.
+    for (const row of billing.rows) {
+      const stored = await t.db.creditLedger.findUniqueOrThrow({ where: { id: BigInt(row.id) } });
+      expect(row.rowHash).toMatch(/^[0-9a-f]{64}$/);
+      expect([row.prevHash, row.rowHash]).toEqual([stored.prevHash, stored.rowHash]);
+    }
   });
 
   it('Tasks: the failed task with its error code, and every task in order across pages', async () => {
@@ -147,6 +161,20 @@ describe('batch reads after the seed scenario', () => {
       accountId: demoAccountId,
     });
     expect(failed.items[0]?.errorMessage).toMatch(/did not finish/);
+    // Its price went back; a succeeded task's did not.
+    expect(failed.items[0]?.refunded).toBe(true);
+    const done = await caller.batches.tasks({
+      batchId: seedBatchId,
+      status: 'succeeded',
+      limit: 1,
+    });
+    expect(done.items[0]?.refunded).toBe(false);
+    // The link from its refund row: that task only.
+    const only = await caller.batches.tasks({
+      batchId: seedBatchId,
+      taskId: failed.items[0]?.taskId ?? '',
+    });
+    expect(only.items.map((task) => task.batchIndex)).toEqual([7]);
     expect(failed.nextCursor).toBeNull();
 
     const seen: number[] = [];

@@ -54,6 +54,7 @@ it('pnpm demo walks the sales story green and prints every figure', async () => 
     'refunded_credits: 10',
     'settlement_status: refunded',
     'the failed task: #7 timeout',
+    'error_message: timeout',
     'balance 5000 → 4810: 190',
   ]) {
     expect(stdout).toContain(figure);

@@ -93,7 +93,10 @@ describe('execution and settlement', () => {
       error_code: 'timeout',
       attempts: 3,
     });
-    expect(tasks.body.data[0].error_message).toMatch(/did not finish within 0.3 s/);
+    // The message starts with the word the failure is known by (SPEC §5.7: "fails with timeout").
+    expect(tasks.body.data[0].error_message).toBe(
+      'timeout: the provider did not finish within 0.3 s (after 3 attempts)',
+    );
     const balance = await api('GET', '/api/enterprise/balance');
     expect(balance.body.balance).toBe(before.body.balance - 190);
     await expectBooksBalance(batchId);

@@ -3,14 +3,17 @@
 // real command runs against a real database, before and after someone edits the ledger behind
 // the application's back (as the database owner, with the append-only guard switched off).
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { checkLedgerChain, genesisHash, ledgerRowHash } from '@batchreel/billing';
+import { parse } from 'csv-parse/sync';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../src/admin/sessions';
+import { buildStatement, signStatement } from '../src/ledger/statement';
 import { startTestApp, type TestApp } from './helpers';
 import { createStaff, sessionCookieFrom, trpcHttp } from './support/admin';
 
@@ -160,11 +163,13 @@ describe('settlement statements', () => {
       }[];
       chain_head: { row_hash: string };
     };
+    // One sign convention: totals are positive amounts, the rows keep their signed deltas.
     expect(statement.totals).toEqual({
       upfront_credits: 200,
       refunded_credits: 10,
       net_spent_credits: 190,
       credits_spent: 190,
+      pending_credits: 0,
     });
     expect(
       statement.rows.map((r) => [r.type, r.credits_delta, r.batch_index, r.error_code]),
@@ -184,7 +189,9 @@ describe('settlement statements', () => {
     writeFileSync(good, JSON.stringify(statement));
     const ok = await runVerify('--statement', good, '--public-key', keyFile);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain('upfront 200, refunds 10 (1 task), net spent 190');
+    expect(ok.stdout).toContain(
+      'upfront 200, refunds 10 (1 task), net spent 190, credits spent 190',
+    );
 
     const forged = join(dir, 'forged.json');
     writeFileSync(
@@ -196,22 +203,67 @@ describe('settlement statements', () => {
     expect(bad.stdout).toMatch(/FAILED: the signature does not match/);
   });
 
+  it('refuses a correctly signed statement whose totals are signed numbers or do not add up', async () => {
+    // Signed with a key of the test's own: only the figures are wrong, not the signature.
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const keyFile = join(dir, 'own-key.pem');
+    writeFileSync(keyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+    const statement = await buildStatement(t.db, batchId);
+    if (!statement) throw new Error('no statement');
+    const check = async (totals: Record<string, number>) => {
+      const file = join(dir, 'own-statement.json');
+      const signed = signStatement(
+        { ...statement, totals: { ...statement.totals, ...totals } },
+        privateKey,
+      );
+      writeFileSync(file, JSON.stringify(signed));
+      return runVerify('--statement', file, '--public-key', keyFile);
+    };
+    expect((await check({})).code).toBe(0);
+    const negative = await check({ upfront_credits: -200, net_spent_credits: -190 });
+    expect(negative.code).toBe(1);
+    expect(negative.stdout).toContain('upfront_credits is not a positive amount');
+    const wrongNet = await check({ net_spent_credits: 200 });
+    expect(wrongNet.code).toBe(1);
+    expect(wrongNet.stdout).toContain('net ≠ upfront − refunds');
+    const wrongSpent = await check({ credits_spent: 180 });
+    expect(wrongSpent.stdout).toContain('upfront ≠ spent + refunded + still frozen');
+  });
+
   it('exports the CSV with a detached signature; support and strangers get nothing', async () => {
     const response = await download(`/admin/export/statements/${batchId}.csv`);
     expect(response.status).toBe(200);
     const csv = await response.text();
     expect(csv.split('\n')[0]).toBe(
-      'type,ledger_row_id,task_id,batch_index,error_code,credits_delta,balance_after,created_at,row_hash',
+      'type,ledger_row_id,task_id,batch_index,error_code,credits_delta,balance_after,created_at,row_hash,total_credits',
     );
-    expect(csv).toMatch(/^net_spent,,,,,-190,/m);
+    // The same convention as the JSON and the admin: the ledger rows' credits_delta signed as
+    // stored (so the column sums to the batch's effect on the balance), the totals positive
+    // amounts under the JSON's names, in their own column.
+    const lines = parse(csv, { columns: true }) as Record<string, string>[];
+    expect(lines.map((l) => [l.type, l.credits_delta, l.total_credits])).toEqual([
+      ['batch_upfront', '-200', ''],
+      ['batch_refund', '10', ''],
+      ['upfront_credits', '', '200'],
+      ['refunded_credits', '', '10'],
+      ['net_spent_credits', '', '190'],
+      ['credits_spent', '', '190'],
+      ['pending_credits', '', '0'],
+      ['chain_head', '', ''],
+    ]);
     const signature = response.headers.get('x-batchreel-signature') ?? '';
     const keyFile = join(dir, 'key.pem');
     const file = join(dir, 'statement.csv');
     writeFileSync(file, csv);
-    expect(
-      (await runVerify('--csv', file, '--signature', signature, '--public-key', keyFile)).code,
-    ).toBe(0);
-    writeFileSync(file, csv.replace('-190', '-19'));
+    const ok = await runVerify('--csv', file, '--signature', signature, '--public-key', keyFile);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(
+      'upfront 200, refunds 10 (1 task), net spent 190, credits spent 190',
+    );
+    writeFileSync(
+      file,
+      csv.replace('net_spent_credits,,,,,,,,,190', 'net_spent_credits,,,,,,,,,19'),
+    );
     expect(
       (await runVerify('--csv', file, '--signature', signature, '--public-key', keyFile)).code,
     ).toBe(1);
@@ -241,6 +293,17 @@ describe('pnpm ledger:verify', () => {
       /OK: every hash chain and every money invariant holds \(0 violations\)/,
     );
     expect(result.stdout).toMatch(/Checked 1 accounts, 33 ledger rows and 1 started batches/);
+    // What was checked, with counts: the seed's 3 rows and the 30 concurrent top-ups.
+    for (const line of [
+      'ok  33 ledger rows hash-chained, each to the previous row of its account',
+      'ok  1 account balance = Σ ledger, never below 0',
+      'ok  1 batch taken from the queue: one upfront of -required credits each',
+      'ok  1 refund: one per failed or canceled task, at its price',
+      'ok  1 settled batch: frozen = spent + refunded',
+      'ok  0 waiting batches: no frozen credits held',
+    ]) {
+      expect(result.stdout).toContain(line);
+    }
   });
 
   it('reports exactly the row whose date was changed: only the hash can tell', async () => {
@@ -253,10 +316,20 @@ describe('pnpm ledger:verify', () => {
     const result = await runVerify('--json');
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as {
+      checks: { key: string; checked: number; violations: number }[];
       violations: { code: string; ledgerRowId?: string }[];
     };
     expect(report.violations).toEqual([
       expect.objectContaining({ code: 'ledger_hash_mismatch', ledgerRowId: topup.id.toString() }),
+    ]);
+    // Counted against the check it broke; the others still hold.
+    expect(report.checks).toEqual([
+      { key: 'chains', checked: 33, violations: 1 },
+      { key: 'balances', checked: 1, violations: 0 },
+      { key: 'upfronts', checked: 1, violations: 0 },
+      { key: 'refunds', checked: 1, violations: 0 },
+      { key: 'settlements', checked: 1, violations: 0 },
+      { key: 'reservations', checked: 0, violations: 0 },
     ]);
     // Put it back (so the next case starts clean) and check that it is clean again.
     await behindTheAppsBack('UPDATE credit_ledger SET created_at = $2 WHERE id = $1', [

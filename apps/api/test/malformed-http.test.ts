@@ -102,3 +102,26 @@ describe('malformed HTTP', () => {
     }
   });
 });
+
+describe('bodies the admin API cannot take', () => {
+  // Found by the fuzz test (seed 1223872601): Fastify refused the body before tRPC saw the
+  // request, and answered in the public API's envelope instead of tRPC's shape.
+  it.each([
+    ['OPTIONS', '/trpc/', 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['POST', '/trpc/auth.signIn', 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['POST', '/trpc/auth.signIn', 'application/json', 400, 'BAD_REQUEST'],
+  ])('%s %s as %s → %i in tRPC error shape', async (method, path, type, status, code) => {
+    const response = await fetch(`${t.baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': type, 'x-batchreel-admin': '1' },
+      body: '{"json":',
+    });
+    expect(response.status).toBe(status);
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+    const body = (await response.json()) as {
+      error: { json: { message: string; data: { code: string; httpStatus: number } } };
+    };
+    expect(body.error.json.data).toMatchObject({ code, httpStatus: status });
+    expect(body.error.json.message).toEqual(expect.any(String));
+  });
+});

@@ -14,6 +14,8 @@ export type { AdmissionDecision } from './admission';
 export { availableCredits, decideAdmission, reservedCreditsOf } from './admission';
 export type { BatchLedgerView, TaskLedgerView } from './batch-ledger';
 export { checkBatchLedger } from './batch-ledger';
+export type { BatchMoney, BatchMoneyInput } from './batch-money';
+export { batchMoney } from './batch-money';
 export { addCredits, assertCredits, assertPositiveCredits, assertSafeInteger } from './credits';
 export type { FreezeError, FreezePlan } from './freeze';
 export { planFreeze } from './freeze';

@@ -100,13 +100,15 @@ export interface Batch {
   pending_count: number;
   cost_per_video: number | null;
   required_credits: number;
-  /** Pre-deducted at start (0 while queued). */
+  /** Pre-deducted at start (0 while queued); always = spent + refunded + pending. */
   frozen_credits: number;
-  /** Σ price of succeeded tasks (set at settlement). */
+  /** Σ price of succeeded tasks: so far while running, final once settled. */
   credits_spent: number;
-  /** Σ refunds of failed and canceled tasks. */
+  /** Σ refunds of failed and canceled tasks: so far while running, final once settled. */
   refunded_credits: number;
-  /** frozen − refunded. */
+  /** Frozen credits of tasks not yet finished (0 once settled). */
+  pending_credits: number;
+  /** frozen − refunded (= spent + pending); equals `credits_spent` once settled. */
   net_spent_credits: number;
   settlement_status: SettlementStatus;
   breakdown: QuoteLine[];
@@ -153,6 +155,8 @@ export interface Task {
   status: TaskStatus;
   attempts: number;
   cost_credits: number;
+  /** Whether the price went back to the balance (a `batch_refund` ledger entry). */
+  refunded: boolean;
   video_url: string | null;
   /** Stable code: `timeout`, `provider_error`, `content_policy`, `network_error`, `canceled`, … */
   error_code: string | null;

@@ -60,7 +60,7 @@ export function BatchPage() {
           value={tab}
           // Each tab has its own filters and cursor; switching starts the new tab fresh.
           onChange={(value) =>
-            set({ tab: value === 'overview' ? null : value, status: null, size: null })
+            set({ tab: value === 'overview' ? null : value, status: null, size: null, task: null })
           }
           keepMounted={false}
         >

@@ -2,7 +2,7 @@ import { Alert, Anchor, Button, Group, Paper, SimpleGrid, Stack, Table, Text } f
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { CodeLabel, useCodeLabels } from '../components/codes';
-import { DateTime, Num } from '../components/format';
+import { DateTime, Num, useFormat } from '../components/format';
 import { Page } from '../components/Page';
 import { QueryState } from '../components/QueryState';
 import { trpc } from '../trpc';
@@ -11,6 +11,7 @@ import { trpc } from '../trpc';
 export function IntegrityPage() {
   const { t } = useTranslation();
   const labels = useCodeLabels();
+  const format = useFormat();
   // A full scan: run it when the page opens or on request, not on every window focus.
   const check = trpc.ledger.integrity.useQuery(undefined, {
     refetchOnWindowFocus: false,
@@ -54,6 +55,43 @@ export function IntegrityPage() {
                 </Paper>
               ))}
             </SimpleGrid>
+            {/* What was checked, over how many records: an auditor sees the scope, not only "OK". */}
+            <Paper withBorder radius="md" p="sm">
+              <Text fw={600} mb="xs">
+                {t('integrity.checksTitle')}
+              </Text>
+              <Table verticalSpacing={4}>
+                <Table.Tbody>
+                  {data.checks.map((check) => (
+                    <Table.Tr key={check.key} data-testid={`integrity-check-${check.key}`}>
+                      <Table.Td w={140}>
+                        {check.violations === 0 ? (
+                          <Text size="sm" c="teal" fw={600}>
+                            ✓ {t('integrity.checkOk')}
+                          </Text>
+                        ) : (
+                          <Text size="sm" c="red" fw={600}>
+                            ✗{' '}
+                            {t('integrity.checkFailed', {
+                              count: check.violations,
+                              n: format.number(check.violations),
+                            })}
+                          </Text>
+                        )}
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="sm">
+                          {t(`integrity.checks.${check.key}`, {
+                            count: check.checked,
+                            n: format.number(check.checked),
+                          })}
+                        </Text>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Paper>
             {data.violations.length === 0 ? (
               <Alert color="teal" title={t('integrity.ok')} data-testid="integrity-ok">
                 {t('integrity.okBody')}

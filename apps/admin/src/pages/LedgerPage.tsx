@@ -1,5 +1,6 @@
-import { Anchor, Button, Group, Paper, SimpleGrid, Table, Text } from '@mantine/core';
+import { ActionIcon, Anchor, Button, Group, Paper, SimpleGrid, Table, Text } from '@mantine/core';
 import { keepPreviousData } from '@tanstack/react-query';
+import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { AccountSelect } from '../components/AccountSelect';
@@ -7,6 +8,7 @@ import { LedgerMemo, useCodeLabels } from '../components/codes';
 import { REF_TYPES } from '../components/constants';
 import { UrlDateFilter, UrlSelectFilter } from '../components/filters';
 import { DateTime, Num } from '../components/format';
+import { LedgerRowDetail } from '../components/LedgerRowDetail';
 import { Page, shortId } from '../components/Page';
 import { Pager } from '../components/Pager';
 import { Empty, QueryState } from '../components/QueryState';
@@ -45,6 +47,13 @@ export function LedgerPage() {
     { placeholderData: keepPreviousData },
   );
   const filtered = FILTERS.some((f) => get(f));
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) =>
+    setExpanded((previous) => {
+      const next = new Set(previous);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
 
   return (
     <Page
@@ -110,6 +119,7 @@ export function LedgerPage() {
             <Table striped verticalSpacing="xs">
               <Table.Thead>
                 <Table.Tr>
+                  <Table.Th w={40} />
                   <Table.Th>{t('batch.billing.id')}</Table.Th>
                   <Table.Th>{t('common.time')}</Table.Th>
                   <Table.Th>{t('common.account')}</Table.Th>
@@ -123,46 +133,77 @@ export function LedgerPage() {
               </Table.Thead>
               <Table.Tbody>
                 {data.items.map((row) => (
-                  <Table.Tr key={row.id} data-testid="ledger-row">
-                    <Table.Td ff="monospace">{row.id}</Table.Td>
-                    <Table.Td>
-                      <DateTime value={row.createdAt} />
-                    </Table.Td>
-                    <Table.Td>{row.accountName}</Table.Td>
-                    <Table.Td>
-                      <RefTypeBadge value={row.refType} />
-                    </Table.Td>
-                    <Table.Td ta="right">
-                      <Num value={row.creditsDelta} signed colored />
-                    </Table.Td>
-                    <Table.Td ta="right">
-                      <Num value={row.balanceAfter} />
-                    </Table.Td>
-                    <Table.Td>
-                      {row.refType === 'batch_upfront' || row.refType === 'batch_refund' ? (
-                        <Anchor
-                          component={Link}
-                          to={`/batches/${row.refId}?tab=billing`}
-                          ff="monospace"
-                          title={row.refId}
+                  <Fragment key={row.id}>
+                    <Table.Tr data-testid="ledger-row" data-ledger-id={row.id}>
+                      <Table.Td>
+                        <ActionIcon
+                          variant="subtle"
+                          size="sm"
+                          aria-expanded={expanded.has(row.id)}
+                          aria-label={
+                            expanded.has(row.id) ? t('common.collapse') : t('common.expand')
+                          }
+                          onClick={() => toggle(row.id)}
+                          data-testid="ledger-expand"
                         >
-                          {shortId(row.refId)}
-                        </Anchor>
-                      ) : (
-                        <Text ff="monospace" size="sm" title={row.refId}>
-                          {shortId(row.refId)}
+                          {expanded.has(row.id) ? '▾' : '▸'}
+                        </ActionIcon>
+                      </Table.Td>
+                      <Table.Td ff="monospace">{row.id}</Table.Td>
+                      <Table.Td>
+                        <DateTime value={row.createdAt} />
+                      </Table.Td>
+                      <Table.Td>{row.accountName}</Table.Td>
+                      <Table.Td>
+                        <RefTypeBadge value={row.refType} />
+                      </Table.Td>
+                      <Table.Td ta="right">
+                        <Num value={row.creditsDelta} signed colored />
+                      </Table.Td>
+                      <Table.Td ta="right">
+                        <Num value={row.balanceAfter} />
+                      </Table.Td>
+                      <Table.Td>
+                        {row.refType === 'batch_upfront' || row.refType === 'batch_refund' ? (
+                          <Anchor
+                            component={Link}
+                            to={`/batches/${row.refId}?tab=billing`}
+                            ff="monospace"
+                            title={row.refId}
+                          >
+                            {shortId(row.refId)}
+                          </Anchor>
+                        ) : (
+                          <Text ff="monospace" size="sm" title={row.refId}>
+                            {shortId(row.refId)}
+                          </Text>
+                        )}
+                      </Table.Td>
+                      <Table.Td maw={280}>
+                        <LedgerMemo row={row} />
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="xs" title={row.actor}>
+                          {labels.actor(row.actor)}
                         </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td maw={280}>
-                      <LedgerMemo row={row} />
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="xs" title={row.actor}>
-                        {labels.actor(row.actor)}
-                      </Text>
-                    </Table.Td>
-                  </Table.Tr>
+                      </Table.Td>
+                    </Table.Tr>
+                    {expanded.has(row.id) && (
+                      <Table.Tr data-testid="ledger-detail">
+                        <Table.Td />
+                        <Table.Td colSpan={9}>
+                          <LedgerRowDetail
+                            row={row}
+                            taskHref={
+                              row.refType === 'batch_refund' && row.taskId
+                                ? `/batches/${row.refId}?tab=tasks&task=${row.taskId}`
+                                : null
+                            }
+                          />
+                        </Table.Td>
+                      </Table.Tr>
+                    )}
+                  </Fragment>
                 ))}
               </Table.Tbody>
             </Table>

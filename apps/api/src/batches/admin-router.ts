@@ -9,7 +9,7 @@ import { IdPrefixInput } from '../trpc/id-prefix';
 import { financeProcedure, router, supportProcedure } from '../trpc/trpc';
 import { admitBatch } from './admission';
 import { quoteBatchRequest } from './quote';
-import { getBatch, listTasks } from './read';
+import { getBatch, listTasks, readBatchMoney } from './read';
 import { CreateBatchRequestSchema } from './schemas';
 
 // ---------------------------------------------------------------------------------------------
@@ -64,6 +64,9 @@ const LedgerRowSchema = z.object({
   memo: z.string().nullable(),
   actor: z.string(),
   createdAt: z.date(),
+  /** The hash chain (docs/ledger.md): shown when a row is expanded. */
+  prevHash: z.string().nullable(),
+  rowHash: z.string().nullable(),
 });
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -146,7 +149,10 @@ async function listBatches(db: Prisma.TransactionClient, input: z.infer<typeof B
            -- live counts while running; the settled figures afterwards
            CASE WHEN b.settled_at IS NULL THEN (SELECT count(*)::int FROM video_tasks t WHERE t.batch_id = b.id AND t.status = 'succeeded') ELSE b.success_count END AS success_count,
            CASE WHEN b.settled_at IS NULL THEN (SELECT count(*)::int FROM video_tasks t WHERE t.batch_id = b.id AND t.status = 'failed') ELSE b.failed_count END AS failed_count,
-           b.required_credits, b.frozen_credits, b.credits_spent, b.refunded_credits,
+           b.required_credits, b.frozen_credits,
+           -- money so far while running (as the batch page shows it); the settled figures afterwards
+           CASE WHEN b.settled_at IS NULL THEN (SELECT COALESCE(SUM(t.cost_credits), 0)::int FROM video_tasks t WHERE t.batch_id = b.id AND t.status = 'succeeded') ELSE b.credits_spent END AS credits_spent,
+           CASE WHEN b.settled_at IS NULL THEN (SELECT COALESCE(SUM(l.credits_delta), 0)::int FROM credit_ledger l WHERE l.ref_id = b.id AND l.ref_type = 'batch_refund') ELSE b.refunded_credits END AS refunded_credits,
            b.created_at, b.settled_at, b.integrity_error
       FROM batch_jobs b JOIN accounts a ON a.id = b.account_id
       ${where}
@@ -193,9 +199,12 @@ const BatchDetailSchema = z.object({
   pendingCount: z.int(),
   costPerVideo: z.int().nullable(),
   requiredCredits: z.int(),
+  // The REST read's figures (`batchMoney`): so far while running, settled afterwards; they
+  // always add up: frozen = spent + refunded + pending, net = frozen − refunded.
   frozenCredits: z.int(),
   creditsSpent: z.int(),
   refundedCredits: z.int(),
+  pendingCredits: z.int(),
   netSpentCredits: z.int(),
   webhookUrl: z.string().nullable(),
   metadata: z.record(z.string(), z.string()).nullable(),
@@ -206,12 +215,17 @@ const BatchDetailSchema = z.object({
   settledAt: z.date().nullable(),
 });
 
+/**
+ * Totals are positive amounts named for what they are (docs/ledger.md, "Sign convention"); the
+ * rows keep their signed `creditsDelta`.
+ */
 const BillingSchema = z.object({
-  upfrontTotal: z
-    .int()
-    .meta({ description: 'Σ batch_upfront (a negative figure: credits taken).' }),
-  refundTotal: z.int(),
-  netSpent: z.int(),
+  upfrontCredits: z.int().meta({ description: 'Credits taken by the batch_upfront row.' }),
+  refundedCredits: z.int().meta({ description: 'Σ batch_refund rows so far.' }),
+  netSpentCredits: z.int().meta({ description: 'upfront − refunded.' }),
+  creditsSpent: z.int().meta({ description: 'Σ price of succeeded tasks (so far, or settled).' }),
+  pendingCredits: z.int().meta({ description: 'Still frozen for unfinished tasks.' }),
+  settled: z.boolean(),
   rows: z.array(LedgerRowSchema),
 });
 
@@ -365,10 +379,11 @@ export const batchesAdminRouter = router({
         pendingCount: view.pending_count,
         costPerVideo: batch.costPerVideo,
         requiredCredits: batch.requiredCredits,
-        frozenCredits: batch.frozenCredits,
-        creditsSpent: batch.creditsSpent,
-        refundedCredits: batch.refundedCredits,
-        netSpentCredits: batch.frozenCredits - batch.refundedCredits,
+        frozenCredits: view.frozen_credits,
+        creditsSpent: view.credits_spent,
+        refundedCredits: view.refunded_credits,
+        pendingCredits: view.pending_credits,
+        netSpentCredits: view.net_spent_credits,
         webhookUrl: batch.webhookUrl,
         metadata: view.metadata,
         integrityError: batch.integrityError,
@@ -384,19 +399,29 @@ export const batchesAdminRouter = router({
     .input(z.object({ batchId: Uuid }))
     .output(BillingSchema)
     .query(async ({ ctx, input }) => {
-      const rows = await ctx.db.creditLedger.findMany({
-        where: { refId: input.batchId, refType: { in: ['batch_upfront', 'batch_refund'] } },
-        include: { task: { select: { batchIndex: true } } },
-        orderBy: { id: 'asc' },
-      });
+      // One snapshot, so the totals, the figures and the rows agree with each other.
+      const { rows, money } = await ctx.db.$transaction(
+        async (tx) => ({
+          rows: await tx.creditLedger.findMany({
+            where: { refId: input.batchId, refType: { in: ['batch_upfront', 'batch_refund'] } },
+            include: { task: { select: { batchIndex: true } } },
+            orderBy: { id: 'asc' },
+          }),
+          money: await readBatchMoney(tx, input.batchId),
+        }),
+        { isolationLevel: 'RepeatableRead' },
+      );
       const sum = (type: string) =>
         rows.filter((r) => r.refType === type).reduce((total, r) => total + r.creditsDelta, 0);
-      const upfrontTotal = sum('batch_upfront');
-      const refundTotal = sum('batch_refund');
+      const upfrontCredits = -sum('batch_upfront');
+      const refundedCredits = sum('batch_refund');
       return {
-        upfrontTotal,
-        refundTotal,
-        netSpent: -upfrontTotal - refundTotal,
+        upfrontCredits,
+        refundedCredits,
+        netSpentCredits: upfrontCredits - refundedCredits,
+        creditsSpent: money?.creditsSpent ?? 0,
+        pendingCredits: money?.pendingCredits ?? 0,
+        settled: money?.settled ?? false,
         rows: rows.map((r) => ({
           id: r.id.toString(),
           refType: r.refType,
@@ -407,6 +432,8 @@ export const batchesAdminRouter = router({
           memo: r.memo,
           actor: r.actor,
           createdAt: r.createdAt,
+          prevHash: r.prevHash,
+          rowHash: r.rowHash,
         })),
       };
     }),
@@ -417,22 +444,35 @@ export const batchesAdminRouter = router({
       z.object({
         batchId: Uuid,
         status: z.enum(TASK_STATUSES).optional(),
+        /** Only this task (a ledger row's link to the task it refunds). */
+        taskId: Uuid.optional(),
         limit: Limit(500, 50),
         cursor: Cursor,
       }),
     )
-    .output(z.object({ items: z.array(TaskRowSchema), nextCursor: z.string().nullable() }))
+    .output(
+      z.object({
+        items: z.array(TaskRowSchema.extend({ refunded: z.boolean() })),
+        nextCursor: z.string().nullable(),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const batch = await ctx.db.batchJob.findUnique({
         where: { id: input.batchId },
         select: { accountId: true },
       });
       if (!batch) throw batchNotFound();
-      const page = await listTasks(ctx.db, batch.accountId, input.batchId, {
-        limit: input.limit,
-        ...(input.status ? { status: input.status } : {}),
-        ...(input.cursor ? { cursor: input.cursor } : {}),
-      });
+      const page = await listTasks(
+        ctx.db,
+        batch.accountId,
+        input.batchId,
+        {
+          limit: input.limit,
+          ...(input.status ? { status: input.status } : {}),
+          ...(input.cursor ? { cursor: input.cursor } : {}),
+        },
+        input.taskId ? { taskId: input.taskId } : {},
+      );
       if (page === null) throw batchNotFound();
       if (page === 'bad_cursor')
         throw staffError('BAD_REQUEST', 'unknown_cursor', 'Unknown cursor.');
@@ -447,6 +487,7 @@ export const batchesAdminRouter = router({
           status: t.status,
           attempts: t.attempts,
           costCredits: t.cost_credits,
+          refunded: t.refunded,
           videoUrl: t.video_url,
           errorCode: t.error_code,
           errorMessage: t.error_message,

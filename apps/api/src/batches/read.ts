@@ -1,3 +1,4 @@
+import { type BatchMoney, batchMoney } from '@batchreel/billing';
 import { type Database, Prisma } from '@batchreel/db';
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../http/cursor';
@@ -12,27 +13,83 @@ import type {
 } from './schemas';
 
 type Task = z.infer<typeof TaskSchema>;
+type Db = Database | Prisma.TransactionClient;
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
+/** What `batchMoney` needs, as one SQL statement reads it (one snapshot: figures that add up). */
+type MoneyColumns = {
+  frozen: number;
+  spent: number;
+  refunded: number;
+  settled: boolean;
+  succeeded_cost: number;
+  refunded_so_far: number;
+};
+
+/** SQL for the money columns of batch `b` (joined as `b`), beside whatever else is selected. */
+const moneyColumns = (succeededCost: Prisma.Sql, refundedSoFar: Prisma.Sql) => Prisma.sql`
+  b.frozen_credits AS frozen, b.credits_spent AS spent, b.refunded_credits AS refunded,
+  b.settled_at IS NOT NULL AS settled, ${succeededCost} AS succeeded_cost,
+  ${refundedSoFar} AS refunded_so_far`;
+
+/** Σ of batch `b`'s refund rows: one range of the `credit_ledger (ref_id)` index. */
+const refundsOfBatch = Prisma.sql`(SELECT COALESCE(SUM(l.credits_delta), 0)::int FROM credit_ledger l
+                                     WHERE l.ref_id = b.id AND l.ref_type = 'batch_refund')`;
+
+type SettledMoney = BatchMoney & { settled: boolean };
+
+const toMoney = (m: MoneyColumns): SettledMoney => ({
+  ...batchMoney({
+    frozenCredits: m.frozen,
+    succeededCost: m.succeeded_cost,
+    refundedSoFar: m.refunded_so_far,
+    settled: m.settled ? { creditsSpent: m.spent, refundedCredits: m.refunded } : undefined,
+  }),
+  settled: m.settled,
+});
+
 /**
- * One batch of one account (another account's batch is simply not found). Counts come from the
- * tasks themselves, so they are current while the batch runs, not only after settlement. Works
- * inside a transaction too (webhook events snapshot the batch as their transaction sees it).
+ * A batch's money figures now (`batchMoney` in packages/billing): the settled figures once
+ * settled; while it runs, what its succeeded tasks cost and what the ledger has refunded so far.
+ * Null for an unknown batch.
+ */
+export async function readBatchMoney(db: Db, batchId: string): Promise<SettledMoney | null> {
+  const [row] = await db.$queryRaw<MoneyColumns[]>`
+    SELECT ${moneyColumns(
+      Prisma.sql`(SELECT COALESCE(SUM(t.cost_credits), 0)::int FROM video_tasks t
+                   WHERE t.batch_id = b.id AND t.status = 'succeeded')`,
+      refundsOfBatch,
+    )}
+      FROM batch_jobs b WHERE b.id = ${batchId}::uuid`;
+  return row ? toMoney(row) : null;
+}
+
+/**
+ * One batch of one account (another account's batch is simply not found). Counts and money come
+ * from the tasks and the ledger themselves, so they are current while the batch runs, not only
+ * after settlement, and always add up (`batchMoney`). Works inside a transaction too (webhook
+ * events snapshot the batch as their transaction sees it).
  */
 export async function getBatch(
-  db: Database | Prisma.TransactionClient,
+  db: Db,
   accountId: string,
   batchId: string,
 ): Promise<BatchView | null> {
   if (!isUuid(batchId)) return null;
   const batch = await db.batchJob.findFirst({ where: { id: batchId, accountId } });
   if (!batch) return null;
+  // Counts and money in one statement, so they describe the same moment; the refunds are summed
+  // once, not per group.
   const groups = await db.$queryRaw<
-    { status: string; model: string; cost: number; count: number }[]
+    ({ status: string; model: string; cost: number; count: number } & MoneyColumns)[]
   >`
-    SELECT status::text, model, cost_credits AS cost, count(*)::int AS count
-      FROM video_tasks WHERE batch_id = ${batchId}::uuid
-     GROUP BY status, model, cost_credits`;
+    WITH refunds AS MATERIALIZED (
+      SELECT ${refundsOfBatch} AS sum FROM batch_jobs b WHERE b.id = ${batchId}::uuid)
+    SELECT t.status::text, t.model, t.cost_credits AS cost, count(*)::int AS count,
+           ${moneyColumns(Prisma.sql`0`, Prisma.sql`refunds.sum`)}
+      FROM video_tasks t JOIN batch_jobs b ON b.id = t.batch_id CROSS JOIN refunds
+     WHERE t.batch_id = ${batchId}::uuid
+     GROUP BY t.status, t.model, t.cost_credits, b.id, refunds.sum`;
 
   const byStatus = new Map<string, number>();
   const byModel = new Map<
@@ -54,6 +111,14 @@ export async function getBatch(
   }
   const count = (status: string) => byStatus.get(status) ?? 0;
   const finished = count('succeeded') + count('failed') + count('canceled');
+  const succeededCost = groups
+    .filter((g) => g.status === 'succeeded')
+    .reduce((sum, g) => sum + g.count * g.cost, 0);
+  const [first] = groups;
+  const money = first
+    ? toMoney({ ...first, succeeded_cost: succeededCost })
+    : await readBatchMoney(db, batchId);
+  if (!money) return null;
 
   return {
     ok: true,
@@ -67,10 +132,7 @@ export async function getBatch(
     pending_count: batch.totalCount - finished,
     cost_per_video: batch.costPerVideo,
     required_credits: batch.requiredCredits,
-    frozen_credits: batch.frozenCredits,
-    credits_spent: batch.creditsSpent,
-    refunded_credits: batch.refundedCredits,
-    net_spent_credits: batch.frozenCredits - batch.refundedCredits,
+    ...summaryMoney(money),
     settlement_status: batch.settlementStatus,
     breakdown: [...byModel.values()].sort((a, b) => a.model.localeCompare(b.model)),
     webhook_url: batch.webhookUrl,
@@ -94,6 +156,8 @@ export async function listTasks(
   accountId: string,
   batchId: string,
   query: z.infer<typeof TaskListQuerySchema>,
+  /** The admin's link to one task (from its ledger row): only that task. */
+  only: { taskId?: string } = {},
 ): Promise<TaskPage | null | 'bad_cursor'> {
   if (!isUuid(batchId)) return null;
   const owned = await db.batchJob.findFirst({
@@ -121,12 +185,21 @@ export async function listTasks(
       accountId,
       batchIndex: { gt: after },
       ...(query.status ? { status: query.status } : {}),
+      ...(only.taskId ? { id: only.taskId } : {}),
     },
     orderBy: { batchIndex: 'asc' },
     take: query.limit + 1,
   });
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
+  // Which of these tasks got their price back: one probe each of the one-refund-per-task index.
+  const refunds =
+    page.length === 0
+      ? []
+      : await db.$queryRaw<{ task_id: string }[]>`
+          SELECT task_id FROM credit_ledger
+           WHERE ref_type = 'batch_refund' AND task_id = ANY(${page.map((t) => t.id)}::uuid[])`;
+  const refunded = new Set(refunds.map((r) => r.task_id));
   return {
     data: page.map((t) => ({
       task_id: t.id,
@@ -137,6 +210,7 @@ export async function listTasks(
       status: t.status,
       attempts: t.attempts,
       cost_credits: t.costCredits,
+      refunded: refunded.has(t.id),
       video_url: t.videoUrl,
       error_code: t.errorCode,
       error_message: t.errorMessage,
@@ -151,7 +225,16 @@ export async function listTasks(
 
 type BatchSummary = z.infer<typeof BatchSummarySchema>;
 
-interface BatchListRow {
+/** A batch's money figures under their REST names. */
+const summaryMoney = (money: SettledMoney) => ({
+  frozen_credits: money.frozenCredits,
+  credits_spent: money.creditsSpent,
+  refunded_credits: money.refundedCredits,
+  pending_credits: money.pendingCredits,
+  net_spent_credits: money.netSpentCredits,
+});
+
+interface BatchListRow extends MoneyColumns {
   id: string;
   request_id: string | null;
   status: BatchSummary['status'];
@@ -162,9 +245,6 @@ interface BatchListRow {
   canceled_count: number;
   cost_per_video: number | null;
   required_credits: number;
-  frozen_credits: number;
-  credits_spent: number;
-  refunded_credits: number;
   webhook_url: string | null;
   metadata: Record<string, string> | null;
   created_at: Date;
@@ -196,15 +276,20 @@ export function batchListStatement(filter: {
            COALESCE(live.succeeded, b.success_count) AS success_count,
            COALESCE(live.failed, b.failed_count) AS failed_count,
            COALESCE(live.canceled, b.canceled_count) AS canceled_count,
-           b.cost_per_video, b.required_credits, b.frozen_credits, b.credits_spent,
-           b.refunded_credits, b.webhook_url, b.metadata,
-           b.created_at, b.started_at, b.finished_at, b.settled_at
+           b.cost_per_video, b.required_credits, b.webhook_url, b.metadata,
+           b.created_at, b.started_at, b.finished_at, b.settled_at,
+           ${moneyColumns(
+             Prisma.sql`COALESCE(live.succeeded_cost, 0)`,
+             Prisma.sql`CASE WHEN b.settled_at IS NULL THEN ${refundsOfBatch} ELSE 0 END`,
+           )}
       FROM batch_jobs b
       -- Counted only while the batch runs; a settled batch keeps its settled figures.
       LEFT JOIN LATERAL (
         SELECT count(*) FILTER (WHERE t.status = 'succeeded')::int AS succeeded,
                count(*) FILTER (WHERE t.status = 'failed')::int AS failed,
-               count(*) FILTER (WHERE t.status = 'canceled')::int AS canceled
+               count(*) FILTER (WHERE t.status = 'canceled')::int AS canceled,
+               COALESCE(SUM(t.cost_credits) FILTER (WHERE t.status = 'succeeded'), 0)::int
+                 AS succeeded_cost
           FROM video_tasks t
          WHERE t.batch_id = b.id AND b.settled_at IS NULL) live ON b.settled_at IS NULL
      WHERE ${Prisma.join(conditions, ' AND ')}
@@ -251,10 +336,7 @@ export async function listBatches(
       pending_count: b.total_count - b.success_count - b.failed_count - b.canceled_count,
       cost_per_video: b.cost_per_video,
       required_credits: b.required_credits,
-      frozen_credits: b.frozen_credits,
-      credits_spent: b.credits_spent,
-      refunded_credits: b.refunded_credits,
-      net_spent_credits: b.frozen_credits - b.refunded_credits,
+      ...summaryMoney(toMoney(b)),
       settlement_status: b.settlement_status,
       webhook_url: b.webhook_url,
       metadata: b.metadata ?? null,

@@ -168,12 +168,26 @@ export const BatchSchema = z
     pending_count: z.int().meta({ description: 'Tasks not yet finished.' }),
     cost_per_video: z.int().nullable(),
     required_credits: z.int(),
-    frozen_credits: z.int().meta({ description: 'Pre-deducted at start (0 while queued).' }),
-    credits_spent: z.int().meta({ description: 'Σ price of succeeded tasks (set at settlement).' }),
-    refunded_credits: z.int().meta({ description: 'Σ refunds of failed and canceled tasks.' }),
-    net_spent_credits: z
-      .int()
-      .meta({ description: 'What the batch costs you so far: frozen − refunded.' }),
+    frozen_credits: z.int().meta({
+      description:
+        'Pre-deducted when the batch starts (0 while queued). At every moment frozen_credits = credits_spent + refunded_credits + pending_credits.',
+    }),
+    credits_spent: z.int().meta({
+      description:
+        'Σ price of succeeded tasks: so far while the batch runs, the settled figure once `settlement_status` is not `pending`.',
+    }),
+    refunded_credits: z.int().meta({
+      description:
+        'Σ refunds of failed and canceled tasks (their `batch_refund` ledger entries): so far while the batch runs, final once settled.',
+    }),
+    pending_credits: z.int().meta({
+      description:
+        'Frozen credits of tasks not yet finished, still frozen: each becomes spent or refunded when its task ends. 0 while queued and once settled.',
+    }),
+    net_spent_credits: z.int().meta({
+      description:
+        'What the batch has taken from your balance: frozen − refunded (= credits_spent + pending_credits). Once settled it equals credits_spent.',
+    }),
     settlement_status: SettlementStatusSchema,
     breakdown: z.array(QuoteLineSchema),
     webhook_url: z.string().nullable(),
@@ -200,7 +214,11 @@ export const TaskSchema = z
     parameters: z.object({ seconds: z.int(), size: z.string() }),
     status: TaskStatusSchema,
     attempts: z.int(),
-    cost_credits: z.int(),
+    cost_credits: z.int().meta({ description: "The task's price, pre-deducted with the batch." }),
+    refunded: z.boolean().meta({
+      description:
+        'Whether the price went back to your balance (a `batch_refund` ledger entry): true for a failed or canceled task of a started batch.',
+    }),
     video_url: z.string().nullable(),
     error_code: z.string().nullable().meta({
       description:

@@ -248,7 +248,9 @@ async function main() {
     check('settlement_status', settled.settlement_status, 'refunded');
     const failedTask = (await client.listTasks(batchId, { status: 'failed' })).data[0];
     check('the failed task', `#${failedTask?.batch_index} ${failedTask?.error_code}`, '#7 timeout');
-    out(c.dim(`    ${failedTask?.error_message ?? ''}`));
+    const errorMessage = failedTask?.error_message ?? '';
+    check('error_message', errorMessage.split(':')[0], 'timeout');
+    out(c.dim(`    ${errorMessage}`));
     const ledger = await client.ledger({ limit: 20 });
     const rows = ledger.data.filter((row) => row.ref_id === batchId).reverse();
     out('  Ledger rows of this batch:');

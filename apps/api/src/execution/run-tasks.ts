@@ -72,7 +72,9 @@ export async function runTaskJobs(
             delayMs: failure.retryAfterMs ?? backoff(deps.retry, task.attempts),
           };
         }
-        const suffix = failure.transient ? ` (after ${task.attempts} attempts)` : '';
+        const suffix = failure.transient
+          ? ` (after ${task.attempts} attempt${task.attempts === 1 ? '' : 's'})`
+          : '';
         return {
           kind: 'failed',
           taskId: task.id,
@@ -167,13 +169,17 @@ async function startTasks(deps: TaskRunnerDeps, ids: string[]): Promise<StartedT
   });
 }
 
-/** Any error of an attempt, as a classified provider error. */
+/**
+ * Any error of an attempt, as a classified provider error. A timeout's message starts with the
+ * word `timeout` (as its code does), whichever provider timed out: "timeout: the provider did not
+ * finish within 2 s", to which the final failure adds "(after 3 attempts)".
+ */
 function classify(error: unknown, timeoutMs: number): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return new ProviderError(
       'timeout',
-      `The provider did not finish within ${timeoutMs / 1000} s.`,
+      `timeout: the provider did not finish within ${timeoutMs / 1000} s`,
       true,
     );
   }

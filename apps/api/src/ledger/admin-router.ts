@@ -1,7 +1,7 @@
 import { Prisma } from '@batchreel/db';
 import { z } from 'zod';
 import { financeProcedure, router, supportProcedure } from '../trpc/trpc';
-import { checkIntegrity } from './integrity';
+import { checkIntegrity, INTEGRITY_CHECKS } from './integrity';
 
 const Uuid = z.uuid();
 const REF_TYPES = ['topup', 'batch_upfront', 'batch_refund', 'adjustment'] as const;
@@ -13,13 +13,17 @@ const LedgerEntrySchema = z.object({
   refType: z.enum(REF_TYPES),
   refId: z.uuid(),
   taskId: z.uuid().nullable(),
-  /** The refunded task's `batch_index` (memos are rendered from it in the reader's language). */
+  /** The refunded task's 0-based `batch_index` (refunds only; memos are rendered from it in the
+   * reader's language). */
   taskIndex: z.int().nullable(),
   creditsDelta: z.int(),
   balanceAfter: z.int(),
   memo: z.string().nullable(),
   actor: z.string(),
   createdAt: z.date(),
+  /** The hash chain (docs/ledger.md): shown when a row is expanded. */
+  prevHash: z.string().nullable(),
+  rowHash: z.string().nullable(),
 });
 
 export const LedgerFilterSchema = z.object({
@@ -82,10 +86,13 @@ export const ledgerAdminRouter = router({
           memo: string | null;
           actor: string;
           created_at: Date;
+          prev_hash: string | null;
+          row_hash: string | null;
         }[]
       >`
         SELECT l.id, l.account_id, a.name AS account_name, l.ref_type::text AS ref_type, l.ref_id, l.task_id,
-               t.batch_index AS task_index, l.credits_delta, l.balance_after, l.memo, l.actor, l.created_at
+               t.batch_index AS task_index, l.credits_delta, l.balance_after, l.memo, l.actor,
+               l.created_at, l.prev_hash, l.row_hash
           FROM credit_ledger l JOIN accounts a ON a.id = l.account_id
           LEFT JOIN video_tasks t ON t.id = l.task_id
           ${where(page)}
@@ -109,6 +116,8 @@ export const ledgerAdminRouter = router({
           memo: r.memo,
           actor: r.actor,
           createdAt: r.created_at,
+          prevHash: r.prev_hash,
+          rowHash: r.row_hash,
         })),
         nextCursor: rows.length > input.limit ? (items.at(-1)?.id.toString() ?? null) : null,
         sum,
@@ -229,6 +238,9 @@ export const ledgerAdminRouter = router({
         accounts: z.int(),
         batches: z.int(),
         ledgerRows: z.int(),
+        checks: z.array(
+          z.object({ key: z.enum(INTEGRITY_CHECKS), checked: z.int(), violations: z.int() }),
+        ),
         violations: z.array(
           z.object({
             code: z.string(),

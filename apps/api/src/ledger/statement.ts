@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Database } from '@batchreel/db';
 import { stringify as toCsv } from 'csv-stringify/sync';
 import stableStringify from 'safe-stable-stringify';
+import { readBatchMoney } from '../batches/read';
 
 /**
  * Per-batch settlement statements that finance can export and check offline: the upfront, every
@@ -46,11 +47,18 @@ export interface Statement {
   failed_count: number;
   canceled_count: number;
   rows: StatementRow[];
+  /**
+   * Positive amounts named for what they are (the rows keep their signed deltas):
+   * upfront = credits_spent + refunded + pending, net spent = upfront − refunded.
+   */
   totals: {
     upfront_credits: number;
     refunded_credits: number;
     net_spent_credits: number;
+    /** Σ price of succeeded tasks: so far, or the settled figure. */
     credits_spent: number;
+    /** Still frozen for unfinished tasks; 0 once settled. */
+    pending_credits: number;
   };
   chain_head: { ledger_row_id: string; row_hash: string };
   created_at: string;
@@ -74,60 +82,70 @@ export function keyId(publicKey: KeyObject): string {
 export const canonicalStatement = (statement: Statement) =>
   Buffer.from(stableStringify(statement) ?? '', 'utf8');
 
-/** The statement of one batch as the ledger shows it now; null for an unknown batch. */
+/**
+ * The statement of one batch as the ledger shows it now; null for an unknown batch. Read in one
+ * snapshot, so its rows, totals and chain head describe the same moment.
+ */
 export async function buildStatement(db: Database, batchId: string): Promise<Statement | null> {
-  const batch = await db.batchJob.findUnique({
-    where: { id: batchId },
-    include: { account: { select: { name: true } } },
-  });
-  if (!batch) return null;
-  const rows = await db.creditLedger.findMany({
-    where: { refId: batchId, refType: { in: ['batch_upfront', 'batch_refund'] } },
-    include: { task: { select: { batchIndex: true, errorCode: true } } },
-    orderBy: { id: 'asc' },
-  });
-  const head = await db.creditLedger.findFirst({
-    where: { accountId: batch.accountId },
-    orderBy: { id: 'desc' },
-    select: { id: true, rowHash: true },
-  });
-  const sum = (type: string) =>
-    rows.filter((r) => r.refType === type).reduce((total, r) => total + r.creditsDelta, 0);
-  const upfront = -sum('batch_upfront');
-  const refunded = sum('batch_refund');
-  return {
-    statement_version: 1,
-    batch_id: batch.id,
-    account_id: batch.accountId,
-    account_name: batch.account.name,
-    status: batch.status,
-    settlement_status: batch.settlementStatus,
-    total_count: batch.totalCount,
-    success_count: batch.successCount,
-    failed_count: batch.failedCount,
-    canceled_count: batch.canceledCount,
-    rows: rows.map((r) => ({
-      type: r.refType as StatementRow['type'],
-      ledger_row_id: r.id.toString(),
-      task_id: r.taskId,
-      batch_index: r.task?.batchIndex ?? null,
-      error_code: r.task?.errorCode ?? null,
-      credits_delta: r.creditsDelta,
-      balance_after: r.balanceAfter,
-      created_at: r.createdAt.toISOString(),
-      row_hash: r.rowHash ?? '',
-    })),
-    totals: {
-      upfront_credits: upfront,
-      refunded_credits: refunded,
-      net_spent_credits: upfront - refunded,
-      credits_spent: batch.creditsSpent,
+  return db.$transaction(
+    async (tx) => {
+      const batch = await tx.batchJob.findUnique({
+        where: { id: batchId },
+        include: { account: { select: { name: true } } },
+      });
+      if (!batch) return null;
+      const rows = await tx.creditLedger.findMany({
+        where: { refId: batchId, refType: { in: ['batch_upfront', 'batch_refund'] } },
+        include: { task: { select: { batchIndex: true, errorCode: true } } },
+        orderBy: { id: 'asc' },
+      });
+      const head = await tx.creditLedger.findFirst({
+        where: { accountId: batch.accountId },
+        orderBy: { id: 'desc' },
+        select: { id: true, rowHash: true },
+      });
+      const money = await readBatchMoney(tx, batchId);
+      const sum = (type: string) =>
+        rows.filter((r) => r.refType === type).reduce((total, r) => total + r.creditsDelta, 0);
+      const upfront = -sum('batch_upfront');
+      const refunded = sum('batch_refund');
+      return {
+        statement_version: 1 as const,
+        batch_id: batch.id,
+        account_id: batch.accountId,
+        account_name: batch.account.name,
+        status: batch.status,
+        settlement_status: batch.settlementStatus,
+        total_count: batch.totalCount,
+        success_count: batch.successCount,
+        failed_count: batch.failedCount,
+        canceled_count: batch.canceledCount,
+        rows: rows.map((r) => ({
+          type: r.refType as StatementRow['type'],
+          ledger_row_id: r.id.toString(),
+          task_id: r.taskId,
+          batch_index: r.task?.batchIndex ?? null,
+          error_code: r.task?.errorCode ?? null,
+          credits_delta: r.creditsDelta,
+          balance_after: r.balanceAfter,
+          created_at: r.createdAt.toISOString(),
+          row_hash: r.rowHash ?? '',
+        })),
+        totals: {
+          upfront_credits: upfront,
+          refunded_credits: refunded,
+          net_spent_credits: upfront - refunded,
+          credits_spent: money?.creditsSpent ?? 0,
+          pending_credits: money?.pendingCredits ?? 0,
+        },
+        chain_head: { ledger_row_id: head?.id.toString() ?? '', row_hash: head?.rowHash ?? '' },
+        created_at: batch.createdAt.toISOString(),
+        settled_at: batch.settledAt?.toISOString() ?? null,
+        issued_at: new Date().toISOString(),
+      };
     },
-    chain_head: { ledger_row_id: head?.id.toString() ?? '', row_hash: head?.rowHash ?? '' },
-    created_at: batch.createdAt.toISOString(),
-    settled_at: batch.settledAt?.toISOString() ?? null,
-    issued_at: new Date().toISOString(),
-  };
+    { isolationLevel: 'RepeatableRead' },
+  );
 }
 
 export function signStatement(statement: Statement, privateKey: KeyObject): SignedStatement {
@@ -154,47 +172,93 @@ export function verifyStatement(signed: SignedStatement, publicKey: KeyObject): 
   );
 }
 
-/** The statement as CSV: one line per ledger row, then the totals and the chain head. */
+/** The columns of a CSV statement, in order. */
+export const STATEMENT_CSV_COLUMNS = [
+  'type',
+  'ledger_row_id',
+  'task_id',
+  'batch_index',
+  'error_code',
+  'credits_delta',
+  'balance_after',
+  'created_at',
+  'row_hash',
+  'total_credits',
+] as const;
+
+/** The totals of a statement in the order the CSV lists them; the names are the JSON's. */
+export const STATEMENT_TOTALS = [
+  'upfront_credits',
+  'refunded_credits',
+  'net_spent_credits',
+  'credits_spent',
+  'pending_credits',
+] as const satisfies readonly (keyof Statement['totals'])[];
+
+/**
+ * The statement as CSV: one line per ledger row, then one line per total, then the chain head.
+ * The sign convention is the JSON's (docs/ledger.md): `credits_delta` is each ledger row's signed
+ * delta as the ledger stores it (the upfront negative, refunds positive), so that column sums to
+ * the batch's net effect on the balance; totals are positive amounts named for what they are,
+ * in their own column (`total_credits`), never mixed into the deltas.
+ */
 export function statementCsv(statement: Statement): string {
-  const header = [
-    'type',
-    'ledger_row_id',
-    'task_id',
-    'batch_index',
-    'error_code',
-    'credits_delta',
-    'balance_after',
-    'created_at',
-    'row_hash',
+  const line = (fields: Partial<Record<(typeof STATEMENT_CSV_COLUMNS)[number], unknown>>) =>
+    STATEMENT_CSV_COLUMNS.map((column) => fields[column] ?? '');
+  const lines = [
+    ...statement.rows.map((r) =>
+      line({
+        type: r.type,
+        ledger_row_id: r.ledger_row_id,
+        task_id: r.task_id,
+        batch_index: r.batch_index,
+        error_code: r.error_code,
+        credits_delta: r.credits_delta,
+        balance_after: r.balance_after,
+        created_at: r.created_at,
+        row_hash: r.row_hash,
+      }),
+    ),
+    ...STATEMENT_TOTALS.map((name) => line({ type: name, total_credits: statement.totals[name] })),
+    line({
+      type: 'chain_head',
+      ledger_row_id: statement.chain_head.ledger_row_id,
+      created_at: statement.issued_at,
+      row_hash: statement.chain_head.row_hash,
+    }),
   ];
-  const lines: (string | number | null)[][] = statement.rows.map((r) => [
-    r.type,
-    r.ledger_row_id,
-    r.task_id,
-    r.batch_index,
-    r.error_code,
-    r.credits_delta,
-    r.balance_after,
-    r.created_at,
-    r.row_hash,
-  ]);
-  lines.push(
-    ['total_upfront', '', '', '', '', -statement.totals.upfront_credits, '', '', ''],
-    ['total_refunds', '', '', '', '', statement.totals.refunded_credits, '', '', ''],
-    ['net_spent', '', '', '', '', -statement.totals.net_spent_credits, '', '', ''],
-    [
-      'chain_head',
-      statement.chain_head.ledger_row_id,
-      '',
-      '',
-      '',
-      '',
-      '',
-      statement.issued_at,
-      statement.chain_head.row_hash,
-    ],
-  );
-  return toCsv([header, ...lines]);
+  return toCsv([[...STATEMENT_CSV_COLUMNS], ...lines]);
+}
+
+/**
+ * What is wrong with a statement's figures, in words (empty when they add up): the upfront total
+ * is the upfront row's delta negated, the refund total is Σ refund rows, net spent = upfront −
+ * refunds, upfront = spent + refunded + still frozen, and every total is a positive amount (or 0).
+ * Statements issued before `pending_credits` existed are checked without it.
+ */
+export function statementArithmetic(
+  rows: readonly { type: string; credits_delta: number }[],
+  totals: Partial<Record<(typeof STATEMENT_TOTALS)[number], number>>,
+): string[] {
+  const problems: string[] = [];
+  const sum = (type: string) =>
+    rows.filter((r) => r.type === type).reduce((t, r) => t + r.credits_delta, 0);
+  for (const name of STATEMENT_TOTALS) {
+    const value = totals[name];
+    if (value === undefined && name === 'pending_credits') continue;
+    if (value === undefined || !Number.isSafeInteger(value) || value < 0)
+      problems.push(`${name} is not a positive amount`);
+  }
+  const { upfront_credits: upfront = NaN, refunded_credits: refunded = NaN } = totals;
+  if (-sum('batch_upfront') !== upfront) problems.push('upfront total ≠ the upfront row');
+  if (sum('batch_refund') !== refunded) problems.push('refund total ≠ Σ refund rows');
+  if (upfront - refunded !== totals.net_spent_credits) problems.push('net ≠ upfront − refunds');
+  if (
+    totals.pending_credits !== undefined &&
+    upfront !== (totals.credits_spent ?? NaN) + refunded + totals.pending_credits
+  )
+    problems.push('upfront ≠ spent + refunded + still frozen');
+  return problems;
 }
 
 /** A detached Ed25519 signature (base64) of bytes, e.g. a CSV statement. */

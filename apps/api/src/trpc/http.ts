@@ -5,11 +5,13 @@ import { Prisma } from '@batchreel/db';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { stringify } from 'csv-stringify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { resolveSession, SESSION_COOKIE } from '../admin/sessions';
 import { LIMITS } from '../batches/limits';
+import { toApiError } from '../http/error-handler';
 import { LedgerFilterSchema, ledgerConditions } from '../ledger/admin-router';
 import { buildStatement, keyId, signBytes, signStatement, statementCsv } from '../ledger/statement';
 import { isUuid } from '../platform/ids';
@@ -25,6 +27,27 @@ import { hasRole } from './trpc';
  * SameSite=Strict session cookie this makes the admin API CSRF-safe.
  */
 export const CSRF_HEADER = 'x-batchreel-admin';
+
+/** tRPC's codes for the refusals the HTTP layer makes before a procedure runs. */
+const TRPC_CODES: Record<number, TRPC_ERROR_CODE_KEY> = {
+  400: 'BAD_REQUEST',
+  408: 'TIMEOUT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** An error as tRPC serialises it (through superjson), for a refusal tRPC itself never saw. */
+export function trpcErrorBody(httpStatus: number, message: string) {
+  const code =
+    TRPC_CODES[httpStatus] ?? (httpStatus >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
+  return {
+    error: {
+      json: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus } },
+    },
+  };
+}
 
 const checkCsrf = (request: FastifyRequest) => request.headers[CSRF_HEADER] === '1';
 
@@ -48,6 +71,16 @@ export async function registerAdminApp(
     // A 10,000-prompt batch created from the admin is as large as one sent to the public API.
     scope.addHook('onRoute', (route) => {
       route.bodyLimit = LIMITS.maxBodyBytes;
+    });
+    // What Fastify refuses before tRPC sees the request (a body it cannot parse, one too large)
+    // is still an answer of the admin API: in tRPC's error shape, which the SPA's client reads.
+    scope.setErrorHandler((error: FastifyError, request, reply) => {
+      const refusal = toApiError(error);
+      if (refusal.status >= 500) request.log.error({ err: error }, 'admin request failed');
+      return reply
+        .code(refusal.status)
+        .headers(refusal.headers)
+        .send(trpcErrorBody(refusal.status, refusal.message));
     });
     await scope.register(fastifyTRPCPlugin<AppRouter>, {
       prefix: '/trpc',

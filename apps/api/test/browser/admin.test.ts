@@ -227,4 +227,61 @@ describe('admin app in Chromium', () => {
       await receiver.close();
     }
   });
+
+  it('an expanded ledger row shows its hashes and leads to the task it refunds', async () => {
+    const refund = await t.db.creditLedger.findFirstOrThrow({
+      where: { refId: batchId, refType: 'batch_refund' },
+      include: { task: true },
+    });
+    const page = await signIn(FINANCE);
+    // Billing tab: the refund row, expanded.
+    await page.goto(`${t.baseUrl}/admin/batches/${batchId}?tab=billing`);
+    const row = page.getByTestId('billing-ledger-row').filter({ hasText: 'batch_refund' });
+    await row.getByTestId('billing-ledger-expand').click();
+    const detail = page.getByTestId('billing-ledger-detail');
+    expect(await detail.getByTestId('ledger-row-hash').innerText()).toBe(refund.rowHash);
+    expect(await detail.getByTestId('ledger-prev-hash').innerText()).toBe(refund.prevHash);
+    await shot(page, 'batch-billing-row');
+    await detail.getByTestId('ledger-task-link').click();
+    // The Tasks tab with that task alone: the timed-out one, its price refunded.
+    await page.waitForURL(/tab=tasks&task=/);
+    await expect.poll(() => page.getByTestId('task-row').count()).toBe(1);
+    expect(await page.getByTestId('task-row').innerText()).toContain(refund.task?.prompt ?? '?');
+    expect(await page.getByTestId('task-cost').innerText()).toBe('10 · refunded');
+    expect(await page.getByTestId('task-only-notice').count()).toBe(1);
+
+    // The ledger explorer: the same row, the same hashes and link.
+    await page.goto(`${t.baseUrl}/admin/ledger?accountId=${accountId}`);
+    const entry = page.locator(`[data-testid="ledger-row"][data-ledger-id="${refund.id}"]`);
+    await entry.getByTestId('ledger-expand').click();
+    const explorer = page.getByTestId('ledger-detail');
+    expect(await explorer.getByTestId('ledger-row-hash').innerText()).toBe(refund.rowHash);
+    expect(await explorer.getByTestId('ledger-prev-hash').innerText()).toBe(refund.prevHash);
+    expect(await explorer.getByTestId('ledger-task-link').innerText()).toBe('Task #7');
+    await page.context().close();
+  });
+
+  it('the integrity page lists what it checked, with counts', async () => {
+    const [rows, accounts, refunds, settled] = await Promise.all([
+      t.db.creditLedger.count(),
+      t.db.account.count(),
+      t.db.creditLedger.count({ where: { refType: 'batch_refund' } }),
+      t.db.batchJob.count({ where: { settlementStatus: { not: 'pending' } } }),
+    ]);
+    const page = await signIn(FINANCE);
+    await page.goto(`${t.baseUrl}/admin/integrity`);
+    await expect.poll(() => page.getByTestId('integrity-ok').count()).toBe(1);
+    const check = (key: string) => page.getByTestId(`integrity-check-${key}`).innerText();
+    expect(await check('chains')).toMatch(
+      new RegExp(`✓ holds\\s+${rows} ledger rows hash-chained, each to the previous row`),
+    );
+    expect(await check('balances')).toMatch(
+      new RegExp(`✓ holds\\s+${accounts} account balances? = Σ of (its|their) ledgers?`),
+    );
+    expect(await check('refunds')).toMatch(new RegExp(`✓ holds\\s+${refunds} refunds?: one per`));
+    expect(await check('settlements')).toMatch(
+      new RegExp(`✓ holds\\s+${settled} settled batch(es)?: frozen = spent \\+ refunded`),
+    );
+    await page.context().close();
+  });
 });

@@ -44,7 +44,10 @@ function statusLines(ctx: CommandContext, batch: Batch): string[] {
     ],
     [
       'credits',
-      `required ${n(batch.required_credits)} · frozen ${n(batch.frozen_credits)} · spent ${n(batch.credits_spent)} · refunded ${n(batch.refunded_credits)} · net ${n(batch.net_spent_credits)}`,
+      // Until settled, spent and refunded are figures so far and part of the freeze is still held.
+      batch.settlement_status === 'pending'
+        ? `required ${n(batch.required_credits)} · frozen ${n(batch.frozen_credits)} · spent so far ${n(batch.credits_spent)} · refunded so far ${n(batch.refunded_credits)} · still frozen ${n(batch.pending_credits)}`
+        : `required ${n(batch.required_credits)} · frozen ${n(batch.frozen_credits)} · spent ${n(batch.credits_spent)} · refunded ${n(batch.refunded_credits)} · net ${n(batch.net_spent_credits)}`,
     ],
     ['settlement', batch.settlement_status],
     [

@@ -1,7 +1,6 @@
 import {
   ActionIcon,
   Anchor,
-  Code,
   Group,
   Paper,
   SimpleGrid,
@@ -14,8 +13,9 @@ import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { RoleNotice, useCan } from '../../auth';
 import { BatchIndex, BatchIndexHeader } from '../../components/BatchIndex';
-import { CodeLabel, LedgerMemo, useCodeLabels } from '../../components/codes';
-import { DateTime, Num } from '../../components/format';
+import { LedgerMemo } from '../../components/codes';
+import { DateTime, Num, useFormat } from '../../components/format';
+import { LedgerRowDetail } from '../../components/LedgerRowDetail';
 import { Empty, QueryState } from '../../components/QueryState';
 import { RefTypeBadge } from '../../components/StatusBadge';
 import { trpc } from '../../trpc';
@@ -33,13 +33,13 @@ function Total({
 }) {
   return (
     <Paper withBorder p="sm" radius="md">
-      <Text size="sm" c="dimmed" fw={500}>
+      <Text size="sm" c="dimmed" fw={500} data-testid={`${testId}-label`}>
         {label}
       </Text>
       <Text size="xl" fw={700} component="div" mt={4} data-testid={testId}>
         <Num value={value} />
       </Text>
-      <Text size="xs" c="dimmed">
+      <Text size="xs" c="dimmed" data-testid={`${testId}-hint`}>
         {hint}
       </Text>
     </Paper>
@@ -58,7 +58,7 @@ export function BillingTab({ batchId, live }: { batchId: string; live: boolean }
 
 function Billing({ batchId, live }: { batchId: string; live: boolean }) {
   const { t } = useTranslation();
-  const labels = useCodeLabels();
+  const format = useFormat();
   const billing = trpc.batches.billing.useQuery(
     { batchId },
     { refetchInterval: live ? 2000 : false },
@@ -75,24 +75,32 @@ function Billing({ batchId, live }: { batchId: string; live: boolean }) {
     <QueryState query={billing}>
       {(data) => (
         <Stack gap="md">
+          {/* Totals are positive amounts named for what they are; the rows below keep their
+              signed deltas (docs/ledger.md, "Sign convention"). */}
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
-            {/* The upfront entry is negative in the ledger; shown as the credits taken. */}
             <Total
               label={t('batch.billing.upfront')}
               hint={t('batch.billing.upfrontHint')}
-              value={Math.abs(data.upfrontTotal)}
+              value={data.upfrontCredits}
               testId="billing-upfront-total"
             />
             <Total
-              label={t('batch.billing.refund')}
+              label={data.settled ? t('batch.billing.refund') : t('batch.billing.refundSoFar')}
               hint={t('batch.billing.refundHint')}
-              value={data.refundTotal}
+              value={data.refundedCredits}
               testId="billing-refund-total"
             />
             <Total
-              label={t('batch.billing.net')}
-              hint={t('batch.billing.netHint')}
-              value={data.netSpent}
+              label={data.settled ? t('batch.billing.net') : t('batch.billing.netSoFar')}
+              hint={
+                data.settled
+                  ? t('batch.billing.netHint')
+                  : t('batch.billing.netSoFarHint', {
+                      spent: format.number(data.creditsSpent),
+                      pending: format.number(data.pendingCredits),
+                    })
+              }
+              value={data.netSpentCredits}
               testId="billing-net-spent"
             />
           </SimpleGrid>
@@ -179,15 +187,14 @@ function Billing({ batchId, live }: { batchId: string; live: boolean }) {
                           <Table.Tr data-testid="billing-ledger-detail">
                             <Table.Td />
                             <Table.Td colSpan={7}>
-                              <Group gap="xl">
-                                <Text size="sm">
-                                  {t('common.actor')}:{' '}
-                                  <CodeLabel label={labels.actor(row.actor)} code={row.actor} />
-                                </Text>
-                                <Text size="sm">
-                                  {t('common.taskId')}: <Code>{row.taskId ?? '—'}</Code>
-                                </Text>
-                              </Group>
+                              <LedgerRowDetail
+                                row={row}
+                                taskHref={
+                                  row.taskId
+                                    ? `/batches/${batchId}?tab=tasks&task=${row.taskId}`
+                                    : null
+                                }
+                              />
                             </Table.Td>
                           </Table.Tr>
                         )}

@@ -19,24 +19,31 @@ import type { RouterOutputs } from '../../trpc';
 
 type Batch = RouterOutputs['batches']['get'];
 
-/** One headline figure: label above, value (with its test id) below. */
+/** One headline figure: label above, value (with its test id) below, an optional hint. */
 function Figure({
   label,
   testId,
+  hint,
   children,
 }: {
   label: string;
   testId: string;
+  hint?: string;
   children: ReactNode;
 }) {
   return (
     <Paper withBorder p="sm" radius="md">
-      <Text size="sm" c="dimmed" fw={500}>
+      <Text size="sm" c="dimmed" fw={500} data-testid={`${testId}-label`}>
         {label}
       </Text>
       <Text size="xl" fw={700} data-testid={testId} component="div" mt={4}>
         {children}
       </Text>
+      {hint && (
+        <Text size="xs" c="dimmed" data-testid={`${testId}-hint`}>
+          {hint}
+        </Text>
+      )}
     </Paper>
   );
 }
@@ -47,6 +54,17 @@ export function OverviewTab({ batch }: { batch: Batch }) {
   const finished = batch.totalCount - batch.pendingCount;
   const ratio = batch.totalCount > 0 ? finished / batch.totalCount : 0;
   const notYet = t('batch.overview.notYet');
+  // Until settlement, spent and refunded are figures so far and part of the freeze is still held
+  // for unfinished tasks; the four always add up (frozen = spent + refunded + still frozen).
+  const settled = batch.settledAt !== null;
+  const stillFrozenHint = settled
+    ? t('batch.overview.stillFrozenSettled')
+    : batch.frozenCredits === 0
+      ? t('batch.overview.stillFrozenWaiting')
+      : t('batch.overview.stillFrozenHint', {
+          count: batch.pendingCount,
+          n: format.number(batch.pendingCount),
+        });
 
   const details: [string, ReactNode][] = [
     [
@@ -74,8 +92,18 @@ export function OverviewTab({ batch }: { batch: Batch }) {
     ],
     [t('batch.overview.required'), <Num value={batch.requiredCredits} key="r" />],
     [
-      t('batch.overview.netSpent'),
-      <Num value={batch.netSpentCredits} data-testid="overview-net-spent" key="n" />,
+      settled ? t('batch.overview.netSpent') : t('batch.overview.netChargedSoFar'),
+      <Group gap="xs" key="n">
+        <Num value={batch.netSpentCredits} data-testid="overview-net-spent" />
+        {!settled && (
+          <Text size="sm" c="dimmed" data-testid="overview-net-detail">
+            {t('batch.overview.netSoFarDetail', {
+              spent: format.number(batch.creditsSpent),
+              pending: format.number(batch.pendingCredits),
+            })}
+          </Text>
+        )}
+      </Group>,
     ],
     [t('batch.overview.canceled'), <Num value={batch.canceledCount} key="c" />],
     [t('batch.overview.createdAt'), <DateTime value={batch.createdAt} key="ca" />],
@@ -101,7 +129,7 @@ export function OverviewTab({ batch }: { batch: Batch }) {
           {t('batch.overview.integrityError', { message: batch.integrityError })}
         </Alert>
       )}
-      <SimpleGrid cols={{ base: 2, sm: 4, lg: 7 }}>
+      <SimpleGrid cols={{ base: 2, sm: 4, lg: 8 }}>
         <Figure label={t('batch.overview.status')} testId="overview-status-figure">
           <StatusBadge kind="batch" value={batch.status} size="lg" data-testid="overview-status" />
         </Figure>
@@ -117,13 +145,34 @@ export function OverviewTab({ batch }: { batch: Batch }) {
         <Figure label={t('batch.overview.frozen')} testId="overview-frozen">
           <Num value={batch.frozenCredits} />
         </Figure>
-        <Figure label={t('batch.overview.spent')} testId="overview-spent">
+        <Figure
+          label={settled ? t('batch.overview.spent') : t('batch.overview.spentSoFar')}
+          testId="overview-spent"
+        >
           <Num value={batch.creditsSpent} />
         </Figure>
-        <Figure label={t('batch.overview.refunded')} testId="overview-refunded">
+        <Figure
+          label={settled ? t('batch.overview.refunded') : t('batch.overview.refundedSoFar')}
+          testId="overview-refunded"
+        >
           <Num value={batch.refundedCredits} />
         </Figure>
+        <Figure
+          label={t('batch.overview.stillFrozen')}
+          testId="overview-still-frozen"
+          hint={stillFrozenHint}
+        >
+          <Num value={batch.pendingCredits} />
+        </Figure>
       </SimpleGrid>
+      <Text size="sm" c="dimmed" data-testid="overview-equation">
+        {t('batch.overview.equation', {
+          frozen: format.number(batch.frozenCredits),
+          spent: format.number(batch.creditsSpent),
+          refunded: format.number(batch.refundedCredits),
+          pending: format.number(batch.pendingCredits),
+        })}
+      </Text>
 
       <Paper withBorder p="sm" radius="md">
         <Group justify="space-between" mb={6}>

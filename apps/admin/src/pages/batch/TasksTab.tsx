@@ -1,4 +1,4 @@
-import { Anchor, Group, Select, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Select, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { keepPreviousData } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { BatchIndex, BatchIndexHeader } from '../../components/BatchIndex';
@@ -8,7 +8,7 @@ import { Num } from '../../components/format';
 import { Pager } from '../../components/Pager';
 import { Empty, QueryState } from '../../components/QueryState';
 import { ErrorCodeBadge, StatusBadge } from '../../components/StatusBadge';
-import { intParam, useUrlState } from '../../components/url-state';
+import { intParam, isUuid, useUrlState } from '../../components/url-state';
 import { trpc } from '../../trpc';
 
 const PAGE_SIZES = ['50', '100', '200', '500'];
@@ -22,13 +22,25 @@ export function TasksTab({ batchId, live }: { batchId: string; live: boolean }) 
   const { get, set } = useUrlState();
   const status = TASK_STATUSES.find((s) => s === get('status'));
   const size = intParam(get('size'), 50, 500);
+  // `task`: the one task a ledger row links to (its refund).
+  const only = isUuid(get('task')) ? get('task') : undefined;
   const tasks = trpc.batches.tasks.useQuery(
-    { batchId, status, limit: size, cursor: get('cursor') || null },
+    { batchId, status, taskId: only, limit: size, cursor: get('cursor') || null },
     { placeholderData: keepPreviousData, refetchInterval: live ? 2000 : false },
   );
 
   return (
     <Stack gap="sm">
+      {only && (
+        <Alert color="blue" data-testid="task-only-notice">
+          <Group justify="space-between">
+            <Text size="sm">{t('batch.tasks.onlyTask')}</Text>
+            <Button size="xs" variant="light" onClick={() => set({ task: null })}>
+              {t('batch.tasks.showAll')}
+            </Button>
+          </Group>
+        </Alert>
+      )}
       <Group align="flex-end">
         <UrlSelectFilter
           param="status"
@@ -86,8 +98,15 @@ export function TasksTab({ batchId, live }: { batchId: string; live: boolean }) 
                     <Table.Td ta="right">
                       <Num value={task.attempts} />
                     </Table.Td>
-                    <Table.Td ta="right">
+                    <Table.Td ta="right" data-testid="task-cost">
                       <Num value={task.costCredits} />
+                      {/* The price went back to the balance (its batch_refund row). */}
+                      {task.refunded && (
+                        <Text span size="xs" c="teal">
+                          {' · '}
+                          {t('batch.tasks.refunded')}
+                        </Text>
+                      )}
                     </Table.Td>
                     <Table.Td>
                       {task.videoUrl ? (
