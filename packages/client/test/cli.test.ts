@@ -339,7 +339,7 @@ describe('short batch ids', () => {
     const manifest = await cli(['results', short]);
     expect(manifest.code).toBe(0);
     expect(manifest.stdout.split('\n')[0]).toBe('index,prompt,status,video_url,error');
-  });
+  }, 90_000); // six CLI runs one after another, each a new Node process
 
   it('says why when a short id finds no batch or is too short to look up', async () => {
     const none = await cli(['status', '0000aaaa']);

@@ -190,10 +190,12 @@ async function main() {
       }
       const sum = (rows: typeof added) => rows.reduce((total, row) => total + row.credits_delta, 0);
       check('no ledger row from the refusal', added.length - firstBatchRows.length, 0);
+      // Measured from the ledger head read before the refusal (its balance_after), not from the
+      // balance read a moment earlier: the freeze may land between those two reads.
       check(
         'balance unchanged by the refusal',
         balanceAfter402.balance - sum(firstBatchRows),
-        balanceBefore402.balance,
+        ledgerBefore402.data[0]?.balance_after ?? balanceBefore402.balance,
       );
       // A freeze turns a reservation into a charge (available stays); a refund adds to it.
       check(

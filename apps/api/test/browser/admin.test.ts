@@ -1,6 +1,6 @@
 // The admin app in a real browser (Debian's Chromium driven by playwright-core): what finance
 // and support do with the SPEC §5.7 seed scenario. Also takes the screenshots in docs/.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/admin/passwords';
 import { startTestApp, type TestApp } from '../helpers';
 import { eventually, startWebhookReceiver } from '../support/webhook-receiver';
-import { buildAdminApp, launchChromium, SCREENSHOT_DIR } from './support';
+import { adminAssetsDir, launchChromium, SCREENSHOT_DIR } from './support';
 
 const PASSWORD = 'correct horse battery staple';
 const FINANCE = 'finance@batchreel.test';
@@ -16,7 +16,6 @@ const SUPPORT = 'support@batchreel.test';
 
 let t: TestApp;
 let browser: Browser;
-let assets: string;
 let batchId: string;
 let accountId: string;
 
@@ -31,8 +30,10 @@ async function waitUntilSettled(id: string) {
 }
 
 beforeAll(async () => {
-  assets = await buildAdminApp();
-  t = await startTestApp({ worker: { latencyMs: 10, taskTimeoutMs: 300 }, adminAssetsDir: assets });
+  t = await startTestApp({
+    worker: { latencyMs: 10, taskTimeoutMs: 300 },
+    adminAssetsDir: adminAssetsDir(),
+  });
   const passwordHash = await hashPassword(PASSWORD);
   await t.db.adminUser.createMany({
     data: [
@@ -60,7 +61,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await t?.close();
-  if (assets) await rm(assets, { recursive: true, force: true });
 });
 
 async function signIn(email: string, locale = 'en-US'): Promise<Page> {

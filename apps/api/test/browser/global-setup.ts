@@ -1,10 +1,14 @@
+import { rm } from 'node:fs/promises';
 import chromium from '@sparticuz/chromium';
 import type { TestProject } from 'vitest/node';
+import { buildAdminApp } from './support';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The Chromium binary the browser tests drive. */
     chromiumPath: string;
+    /** The admin SPA built from the sources under test, once for the whole run. */
+    adminAssetsDir: string;
   }
 }
 
@@ -17,5 +21,11 @@ declare module 'vitest' {
  * (a system Chromium, say) instead.
  */
 export default async function setup(project: TestProject) {
-  project.provide('chromiumPath', process.env.CHROMIUM_PATH || (await chromium.executablePath()));
+  const [chromiumPath, adminAssetsDir] = await Promise.all([
+    process.env.CHROMIUM_PATH || chromium.executablePath(),
+    buildAdminApp(),
+  ]);
+  project.provide('chromiumPath', chromiumPath);
+  project.provide('adminAssetsDir', adminAssetsDir);
+  return () => rm(adminAssetsDir, { recursive: true, force: true });
 }

@@ -1,15 +1,9 @@
-// A batch opened while it runs (slow simulator, two tasks at a time): some tasks done, some
-// refunded, some still waiting. Whatever moment the page shows, its money figures add up and say
-// what they are (spent and refunded "so far", what is still frozen, the net charged so far), in
-// the Overview, the Billing tab, the Tasks tab and the REST read alike; once settled, the same
-// screens show the settled figures of SPEC §5 under their plain names.
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/admin/passwords';
 import { startTestApp, type TestApp } from '../helpers';
-import { buildAdminApp, launchChromium, SCREENSHOT_DIR } from './support';
+import { adminAssetsDir, launchChromium, SCREENSHOT_DIR } from './support';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
 type Json = any;
@@ -23,10 +17,8 @@ const REFUSED = new Set([0, 5, 11]);
 
 let t: TestApp;
 let browser: Browser;
-let assets: string;
 
 beforeAll(async () => {
-  assets = await buildAdminApp();
   t = await startTestApp({
     // Two videos at a time, a second and a half each: the batch runs for well over ten seconds.
     worker: {
@@ -36,7 +28,7 @@ beforeAll(async () => {
         await db.model.update({ where: { id: 'sora-2' }, data: { maxConcurrency: 2 } });
       },
     },
-    adminAssetsDir: assets,
+    adminAssetsDir: adminAssetsDir(),
   });
   await t.db.adminUser.create({
     data: {
@@ -52,7 +44,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await t?.close();
-  if (assets) await rm(assets, { recursive: true, force: true });
 });
 
 async function api(path: string, init: RequestInit = {}) {

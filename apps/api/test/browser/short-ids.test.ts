@@ -1,12 +1,8 @@
-// Short ids in a real browser: the 8 characters the admin shows for an id are what support copies
-// and pastes back, into the batches list's id search and the failed-task search. And the codes
-// and system memos on those screens in Chinese.
-import { rm } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/admin/passwords';
 import { startTestApp, type TestApp } from '../helpers';
-import { buildAdminApp, launchChromium } from './support';
+import { adminAssetsDir, launchChromium } from './support';
 
 const PASSWORD = 'correct horse battery staple';
 const SUPPORT = 'support@batchreel.test';
@@ -16,7 +12,6 @@ const TWINS = ['abcd1111-0000-4000-8000-000000000001', 'abcd2222-0000-4000-8000-
 
 let t: TestApp;
 let browser: Browser;
-let assets: string;
 /** A batch admitted through the API whose item #2 times out. */
 let batchId: string;
 
@@ -37,8 +32,10 @@ async function submit(prompts: string[]) {
 }
 
 beforeAll(async () => {
-  assets = await buildAdminApp();
-  t = await startTestApp({ worker: { latencyMs: 10, taskTimeoutMs: 300 }, adminAssetsDir: assets });
+  t = await startTestApp({
+    worker: { latencyMs: 10, taskTimeoutMs: 300 },
+    adminAssetsDir: adminAssetsDir(),
+  });
   const passwordHash = await hashPassword(PASSWORD);
   await t.db.adminUser.createMany({
     data: [
@@ -83,7 +80,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await t?.close();
-  if (assets) await rm(assets, { recursive: true, force: true });
 });
 
 async function signIn(email: string): Promise<Page> {

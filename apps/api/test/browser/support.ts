@@ -12,8 +12,8 @@ const ADMIN_DIR = resolve(import.meta.dirname, '../../../admin');
 export const SCREENSHOT_DIR = resolve(import.meta.dirname, '../../../../docs/screenshots');
 
 /**
- * Builds the admin SPA with its own Vite into a fresh directory, so the test serves exactly the
- * sources under test (not a stale `apps/admin/dist`).
+ * Builds the admin SPA with its own Vite into a fresh directory, so the tests serve exactly the
+ * sources under test (not a stale `apps/admin/dist`). The global setup does it once per run.
  */
 export async function buildAdminApp(): Promise<string> {
   const outDir = await mkdtemp(join(tmpdir(), 'batchreel-admin-'));
@@ -28,6 +28,9 @@ export async function buildAdminApp(): Promise<string> {
   );
   return outDir;
 }
+
+/** The admin SPA as the global setup built it for this run (shared by every browser test). */
+export const adminAssetsDir = (): string => inject('adminAssetsDir');
 
 /** Headless Chromium from the npm registry (see `global-setup.ts`), with no network of its own. */
 export function launchChromium(): Promise<Browser> {

@@ -4,7 +4,6 @@
 // resolve the name, the next retry an hour away); another goes to the built-in demo receiver
 // with private networks closed (delivered, verified, redeliverable).
 
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import { hashPassword } from '../../src/admin/passwords';
 import type { LookupFunction } from '../../src/platform/outbound';
 import { startTestApp, type TestApp } from '../helpers';
 import { eventually } from '../support/webhook-receiver';
-import { buildAdminApp, launchChromium, SCREENSHOT_DIR } from './support';
+import { adminAssetsDir, launchChromium, SCREENSHOT_DIR } from './support';
 
 const PASSWORD = 'correct horse battery staple';
 const SUPPORT = 'support@batchreel.test';
@@ -26,7 +25,6 @@ const offline: LookupFunction = (hostname, _options, callback) =>
 
 let t: TestApp;
 let browser: Browser;
-let assets: string;
 let offlineBatchId: string;
 let receiverBatchId: string;
 
@@ -44,9 +42,8 @@ async function submit(webhookUrl: string) {
 }
 
 beforeAll(async () => {
-  assets = await buildAdminApp();
   t = await startTestApp({
-    adminAssetsDir: assets,
+    adminAssetsDir: adminAssetsDir(),
     demoReceiver: true,
     config: { allowPrivateNetworks: false },
     worker: {
@@ -86,7 +83,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await t?.close();
-  if (assets) await rm(assets, { recursive: true, force: true });
 });
 
 async function signIn(locale = 'en-US'): Promise<Page> {
