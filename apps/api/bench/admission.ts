@@ -1,4 +1,4 @@
-// Admission latency benchmark (`pnpm bench`, or `pnpm --filter @batchreel/api bench`).
+// Admission latency benchmark (`pnpm bench`, or `pnpm --filter @batchreel/api bench:admission`).
 //
 // Starts the real server (buildServer + listen on 127.0.0.1) on a real, freshly migrated
 // PostgreSQL with a real pg-boss, and times `POST /api/enterprise/video-batch` over real HTTP with
