@@ -22,62 +22,62 @@
 //
 // It is a report, not a test: it exits 0 when it ran, and says MISSED when a target is missed. A
 // wrong outcome (a batch that does not settle as expected, a missing refund) aborts it with 1.
-// See docs/benchmarks.md for what is measured and the figures from this machine.
-//
-//   --quick          smoke run: 1,000 tasks, one repetition (figures not meaningful)
-//   --tune           also drain with alternative worker settings (batch size, loops, burst)
-//   --no-sora        skip the sora-2 (limit 8) drain
-//   --sora-tasks=N   size of the sora-2 batch (default 2,000; 200 with --quick)
-//   --no-phases      skip the step-by-step breakdown of one handler call
-//   --durable        embedded PostgreSQL with fsync and synchronous_commit ON (default: off, like
-//                    the test cluster); ignored with DATABASE_URL
-//   --batch-size=N --concurrency=N --polling=S
-//                    worker settings to measure instead of the shipped defaults
-//
-// DATABASE_URL, when set, names a PostgreSQL server (15+) whose role may CREATE DATABASE: the
-// bench creates a fresh database there, migrates it, and drops it at the end. Otherwise it starts
-// an embedded cluster in a temporary directory and removes it at the end.
+// See docs/benchmarks.md for what is measured and the figures from this machine. Its flags: USAGE
+// below, or `--help`.
 import { randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPrismaClient, type Database, migrate } from '@batchreel/db';
+import type { Database } from '@batchreel/db';
 import pg from 'pg';
 import type { Job, WorkOptions } from 'pg-boss';
 import { z } from 'zod';
 import { admitBatch } from '../src/batches/admission';
 import { CreateBatchRequestSchema } from '../src/batches/schemas';
-import { DEMO, seedDemoData } from '../src/demo/seed';
+import { DEMO } from '../src/demo/seed';
 import { loadEnv } from '../src/env';
 import { freezeBatch } from '../src/execution/freeze';
 import { runTaskJobs } from '../src/execution/run-tasks';
 import { lockBatches, settleIfComplete } from '../src/execution/settle';
 import { jobs } from '../src/jobs/definitions';
-import { createLogger, type Logger } from '../src/platform/logger';
+import type { Logger } from '../src/platform/logger';
 import { type Queue, startQueue } from '../src/platform/queue';
 import { createProviderRegistry } from '../src/providers/registry';
-import { buildServer } from '../src/server';
 import { startWorker } from '../src/worker';
-import { openBenchDatabase } from './support/database';
+import { batchBody as benchBody } from './support/bodies';
+import {
+  type BenchRun,
+  grantBenchCredits,
+  openBench,
+  printBenchHeader,
+  runBench,
+  startBenchServer,
+} from './support/bootstrap';
+import { benchFlags } from './support/flags';
+import { fixed, median, table } from './support/stats';
 
 // ---------------------------------------------------------------------------------------------
 // Plan
 
-const argv = process.argv.slice(2);
-const flags = new Set(argv);
+const USAGE = `usage: pnpm --filter @batchreel/api bench:worker [--quick] [--tune] [--no-sora]
+         [--sora-tasks=N] [--no-phases] [--durable] [--batch-size=N] [--concurrency=N] [--polling=S]
+
+  --quick          smoke run: 1,000 tasks, one repetition (figures not meaningful)
+  --tune           also drain with alternative worker settings (batch size, loops, burst)
+  --no-sora        skip the sora-2 (limit 8) drain
+  --sora-tasks=N   size of the sora-2 batch (default 2,000; 200 with --quick)
+  --no-phases      skip the step-by-step breakdown of one handler call
+  --durable        embedded PostgreSQL with fsync and synchronous_commit ON (default: off, like
+                   the test cluster); ignored with DATABASE_URL
+  --batch-size=N --concurrency=N --polling=S
+                   worker settings to measure instead of the shipped defaults`;
+
+const flags = benchFlags(USAGE);
 const QUICK = flags.has('--quick');
 const DURABLE = flags.has('--durable');
 const TUNE = flags.has('--tune');
 const SORA = !flags.has('--no-sora');
 const PHASES = !flags.has('--no-phases');
-
-function numberFlag(name: string): number | undefined {
-  const arg = argv.find((a) => a.startsWith(`--${name}=`));
-  if (!arg) return undefined;
-  const value = Number(arg.slice(name.length + 3));
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
+const numberFlag = flags.number;
 
 const TASKS = QUICK ? 1_000 : 10_000;
 const REPS = QUICK ? 1 : 3;
@@ -114,7 +114,9 @@ const SHIPPED: WorkerSettings = {
   concurrency: numberFlag('concurrency') ?? envDefaults.WORKER_TASK_CONCURRENCY,
   pollingSeconds: numberFlag('polling') ?? envDefaults.WORKER_POLL_SECONDS,
 };
-if (argv.some((a) => /^--(batch-size|concurrency|polling)=/.test(a))) SHIPPED.label = 'from flags';
+if (['batch-size', 'concurrency', 'polling'].some((name) => numberFlag(name) !== undefined)) {
+  SHIPPED.label = 'from flags';
+}
 
 const ALTERNATIVES: WorkerSettings[] = [
   { label: 'batch 100', batchSize: 100, concurrency: 4, pollingSeconds: 0.5 },
@@ -131,42 +133,14 @@ const describe = (s: WorkerSettings) =>
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = (sorted.length - 1) / 2;
-  const low = sorted[Math.floor(mid)] ?? Number.NaN;
-  const high = sorted[Math.ceil(mid)] ?? low;
-  return (low + high) / 2;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-const fixed = (value: number, digits = 1) => value.toFixed(digits);
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 
-/** A realistic prompt of 100–160 characters, different for every item (as in the admission bench). */
-function prompt(index: number, failing: boolean): string {
-  const subjects = ['A cat playing piano', 'A lighthouse in a storm', 'A chef plating dessert'];
-  const styles = ['in warm film grain', 'as a slow aerial shot', 'in soft studio light'];
-  return (
-    `${subjects[index % subjects.length]} ${styles[Math.floor(index / 3) % styles.length]}, ` +
-    `scene ${index}, 8 seconds, smooth camera motion, natural colours, no text on screen` +
-    (failing ? ' [sim:content_policy]' : '')
-  );
-}
-
+/** A batch of `items` prompts; failing ones carry the simulator's `[sim:content_policy]` tag. */
 function batchBody(items: number, model: string, failing: boolean): string {
-  return JSON.stringify({
-    items: Array.from({ length: items }, (_, i) => ({ prompt: prompt(i, failing), model })),
-    metadata: { source: 'bench-worker' },
+  return benchBody(items, {
+    model,
+    source: 'bench-worker',
+    promptSuffix: failing ? ' [sim:content_policy]' : '',
   });
 }
 
@@ -238,15 +212,9 @@ async function startSystem(
     stop: async () => {},
   };
   instrumentQueue(queue, settings.burst ? { burstWhenBatchFull: true } : {}, () => system.stats);
-  const app = await buildServer({
-    db,
-    queue,
-    logger,
-    // The default 600 requests/minute per key is irrelevant here, but keep the bench unthrottled.
-    config: { rateLimitPerMinute: 1_000_000 },
-  });
+  const server = await startBenchServer({ db, queue, logger });
+  system.baseUrl = server.baseUrl;
   try {
-    system.baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     await startWorker({
       db,
       queue,
@@ -276,14 +244,12 @@ async function startSystem(
     const models = await db.model.findMany({ select: { id: true, maxConcurrency: true } });
     system.groupConcurrency.tiers = Object.fromEntries(models.map((m) => [m.id, m.maxConcurrency]));
   } catch (error) {
-    await app.close();
+    await server.close();
     await queue.stop({ graceful: false });
     throw error;
   }
   system.stop = async () => {
-    const closed = app.close();
-    app.server.closeAllConnections();
-    await closed;
+    await server.close();
     await queue.stop({ graceful: true, timeout: 10_000 });
   };
   return system;
@@ -458,7 +424,8 @@ async function drainBare(
     await system.queue.insert(BARE_QUEUE, rows);
     const insertMs = performance.now() - started;
     const deadline = started + 60_000 + options.jobs * 50;
-    const timeout = sleep(deadline - performance.now(), 'timeout' as const);
+    // Unreferenced: once every job is handled, this deadline must not keep the bench from exiting.
+    const timeout = sleep(deadline - performance.now(), 'timeout' as const, { ref: false });
     if ((await Promise.race([handledAll, timeout])) === 'timeout') {
       throw new Error(
         `bare pg-boss handled ${handled} of ${options.jobs} jobs before the deadline`,
@@ -779,248 +746,191 @@ function printBares(bares: BareResult[], settings: WorkerSettings) {
 // ---------------------------------------------------------------------------------------------
 // Main
 
-async function main() {
-  const benchStarted = performance.now();
-  const cleanups: (() => Promise<void>)[] = [];
-  // Runs each step once, newest first, whether the bench finished, failed or was interrupted.
-  const cleanup = async () => {
-    for (const step of cleanups.splice(0).reverse()) {
-      await step().catch((error: unknown) => console.error('cleanup step failed:', error));
-    }
-  };
-  let interrupted = false;
-  const onInterrupt = () => {
-    interrupted = true;
-    console.error('\ninterrupted: stopping the worker, the server and the database');
-    process.exitCode = 130;
-    void cleanup().then(() => process.exit());
-  };
-  process.once('SIGINT', onInterrupt);
-  process.once('SIGTERM', onInterrupt);
+async function main(run: BenchRun) {
+  // Prisma's pool of 10, as main.ts gives every process (the API and the worker share it with
+  // --role all).
+  const base = await openBench(run, {
+    durable: DURABLE,
+    applicationName: 'batchreel-bench-worker',
+  });
+  const { database, db, logger } = base;
+  const poller = new pg.Client({
+    connectionString: database.connectionString,
+    application_name: 'batchreel-bench-poller',
+  });
+  await poller.connect();
+  run.defer(() => poller.end());
 
-  try {
-    const database = await openBenchDatabase({ durable: DURABLE });
-    cleanups.push(() => database.close());
-    await migrate(database.connectionString);
+  const account = await db.account.findFirstOrThrow({ where: { name: DEMO.accountName } });
+  // sora-2 is limited to 8 tasks at once (models.max_concurrency, enforced by pg-boss
+  // groupConcurrency); the throughput runs use a model whose limit is not the bottleneck.
+  await db.model.create({
+    data: {
+      id: FAST_MODEL,
+      displayName: 'bench',
+      provider: 'simulator',
+      providerModel: FAST_MODEL,
+      priceCredits: 1,
+      maxConcurrency: 1000,
+    },
+  });
+  const settingsList = TUNE ? [SHIPPED, ...ALTERNATIVES] : [SHIPPED];
+  const grant =
+    (settingsList.length * (REPS + FAILURE_REPS + 1) + PHASE_SIZES.length) * TASKS +
+    (SORA ? SORA_TASKS * DEMO.model.priceCredits : 0);
+  await grantBenchCredits(db, account.id, grant * 2);
 
-    const logger = createLogger({ LOG_LEVEL: 'silent' });
-    // Pool of 10, as main.ts gives every process (the API and the worker share it with --role all).
-    const db = createPrismaClient(database.connectionString, {
-      applicationName: 'batchreel-bench-worker',
-    });
-    cleanups.push(() => db.$disconnect());
-    const poller = new pg.Client({
-      connectionString: database.connectionString,
-      application_name: 'batchreel-bench-poller',
-    });
-    await poller.connect();
-    cleanups.push(() => poller.end());
+  await printBenchHeader('Batchreel worker throughput benchmark', base);
+  console.log(
+    '  process   server + worker + pg-boss (pool 10) + Prisma (pool 10) + HTTP client, all in this process (as pnpm start)',
+  );
+  console.log(
+    `  plan      ${QUICK ? 'QUICK (smoke run, figures not meaningful)' : 'full'}: ` +
+      `${int(TASKS)} tasks × ${REPS} repetitions per setting, worker and bare pg-boss alternating; ` +
+      `model ${FAST_MODEL} (max_concurrency 1000), simulator latency 0 ms`,
+  );
 
-    await seedDemoData(db);
-    const account = await db.account.findFirstOrThrow({ where: { name: DEMO.accountName } });
-    // sora-2 is limited to 8 tasks at once (models.max_concurrency, enforced by pg-boss
-    // groupConcurrency); the throughput runs use a model whose limit is not the bottleneck.
-    await db.model.create({
-      data: {
-        id: FAST_MODEL,
-        displayName: 'bench',
-        provider: 'simulator',
-        providerModel: FAST_MODEL,
-        priceCredits: 1,
-        maxConcurrency: 1000,
-      },
+  const results: SettingsResult[] = [];
+  let sora: DrainResult | null = null;
+
+  for (const settings of settingsList) {
+    const system = await startSystem(database.connectionString, db, logger, settings);
+    const stopSystem = run.defer(() => system.stop());
+    console.log(`\n— ${settings.label}: ${describe(settings)}`);
+    // Warm-up (not counted): JIT, pools, caches.
+    await drainBatch(system, poller, {
+      tasks: Math.min(TASKS, 1_000),
+      model: FAST_MODEL,
+      failing: false,
+      price: 1,
     });
-    const settingsList = TUNE ? [SHIPPED, ...ALTERNATIVES] : [SHIPPED];
-    const grant =
-      (settingsList.length * (REPS + FAILURE_REPS + 1) + PHASE_SIZES.length) * TASKS +
-      (SORA ? SORA_TASKS * DEMO.model.priceCredits : 0);
-    await db.creditLedger.create({
-      data: {
-        accountId: account.id,
-        refType: 'topup',
-        refId: randomUUID(),
-        creditsDelta: grant * 2,
-        balanceAfter: 0, // computed by the ledger trigger
-        memo: 'bench',
-        actor: 'bench',
-      },
+    await drainBare(system, poller, {
+      jobs: Math.min(TASKS, 1_000),
+      model: FAST_MODEL,
+      grouped: true,
     });
 
-    const [pgSettings] = await db.$queryRaw<
-      { version: string; fsync: string; synchronous_commit: string }[]
-    >`SELECT version() AS version, current_setting('fsync') AS fsync,
-             current_setting('synchronous_commit') AS synchronous_commit`;
-    const cpuList = cpus();
-    console.log('Batchreel worker throughput benchmark');
-    console.log(`  machine   ${cpuList.length} × ${cpuList[0]?.model ?? 'unknown CPU'}`);
-    console.log(`  node      ${process.version}`);
-    console.log(`  postgres  ${pgSettings?.version.split(',')[0] ?? 'unknown'}`);
-    console.log(
-      `  database  ${database.description}; fsync=${pgSettings?.fsync}, synchronous_commit=${pgSettings?.synchronous_commit}`,
-    );
-    console.log(
-      '  process   server + worker + pg-boss (pool 10) + Prisma (pool 10) + HTTP client, all in this process (as pnpm start)',
-    );
-    console.log(
-      `  plan      ${QUICK ? 'QUICK (smoke run, figures not meaningful)' : 'full'}: ` +
-        `${int(TASKS)} tasks × ${REPS} repetitions per setting, worker and bare pg-boss alternating; ` +
-        `model ${FAST_MODEL} (max_concurrency 1000), simulator latency 0 ms`,
-    );
-
-    const results: SettingsResult[] = [];
-    let sora: DrainResult | null = null;
-
-    for (const settings of settingsList) {
-      const system = await startSystem(database.connectionString, db, logger, settings);
-      const stopSystem = () => system.stop();
-      cleanups.push(stopSystem);
-      console.log(`\n— ${settings.label}: ${describe(settings)}`);
-      // Warm-up (not counted): JIT, pools, caches.
-      await drainBatch(system, poller, {
-        tasks: Math.min(TASKS, 1_000),
-        model: FAST_MODEL,
-        failing: false,
-        price: 1,
-      });
-      await drainBare(system, poller, {
-        jobs: Math.min(TASKS, 1_000),
-        model: FAST_MODEL,
-        grouped: true,
-      });
-
-      const result: SettingsResult = { settings, drains: [], bares: [], failures: [] };
-      for (let rep = 0; rep < REPS; rep++) {
-        // Alternate which goes first, so drift (growing tables, other tenants) falls on both.
-        const worker = () =>
-          drainBatch(system, poller, { tasks: TASKS, model: FAST_MODEL, failing: false, price: 1 });
-        const bare = () =>
-          drainBare(system, poller, { jobs: TASKS, model: FAST_MODEL, grouped: true });
-        if (rep % 2 === 0) {
-          result.drains.push(await worker());
-          result.bares.push(await bare());
-        } else {
-          result.bares.push(await bare());
-          result.drains.push(await worker());
-        }
-        const d = result.drains[result.drains.length - 1];
-        const b = result.bares[result.bares.length - 1];
-        if (d && b) {
-          console.log(
-            `  rep ${rep + 1}: worker ${fixed(d.seconds, 2)} s (${int(tasksPerSecond(d))} tasks/s), ` +
-              `bare pg-boss ${fixed(b.seconds, 2)} s (${int(tasksPerSecond(b))} jobs/s)`,
-          );
-        }
+    const result: SettingsResult = { settings, drains: [], bares: [], failures: [] };
+    for (let rep = 0; rep < REPS; rep++) {
+      // Alternate which goes first, so drift (growing tables, other tenants) falls on both.
+      const worker = () =>
+        drainBatch(system, poller, { tasks: TASKS, model: FAST_MODEL, failing: false, price: 1 });
+      const bare = () =>
+        drainBare(system, poller, { jobs: TASKS, model: FAST_MODEL, grouped: true });
+      if (rep % 2 === 0) {
+        result.drains.push(await worker());
+        result.bares.push(await bare());
+      } else {
+        result.bares.push(await bare());
+        result.drains.push(await worker());
       }
-      results.push(result);
-
-      for (let rep = 0; rep < FAILURE_REPS; rep++) {
-        const f = await drainBatch(system, poller, {
-          tasks: TASKS,
-          model: FAST_MODEL,
-          failing: true,
-          price: 1,
-        });
-        result.failures.push(f);
+      const d = result.drains[result.drains.length - 1];
+      const b = result.bares[result.bares.length - 1];
+      if (d && b) {
         console.log(
-          `  failing batch ${rep + 1}: ${fixed(f.seconds, 2)} s to settled, ${int(f.tasks)} refunds`,
+          `  rep ${rep + 1}: worker ${fixed(d.seconds, 2)} s (${int(tasksPerSecond(d))} tasks/s), ` +
+            `bare pg-boss ${fixed(b.seconds, 2)} s (${int(tasksPerSecond(b))} jobs/s)`,
         );
       }
-      if (settings === SHIPPED) {
-        if (SORA) {
-          sora = await drainBatch(system, poller, {
-            tasks: SORA_TASKS,
-            model: DEMO.model.id,
-            failing: false,
-            price: DEMO.model.priceCredits,
-          });
-          console.log(
-            `  sora-2 batch: ${fixed(sora.seconds, 2)} s (${int(tasksPerSecond(sora))} tasks/s)`,
-          );
-        }
-      }
-      cleanups.splice(cleanups.indexOf(stopSystem), 1);
-      await system.stop();
     }
+    results.push(result);
 
-    const phases = PHASES
-      ? await measurePhases(database.connectionString, db, logger, account.id)
-      : [];
-
-    // ---- Report
-    const shipped = results[0];
-    if (!shipped) throw new Error('no results');
-    for (const result of results) {
-      printDrains(`worker, ${int(TASKS)}-task batch`, result.drains, result.settings);
-      printBares(result.bares, result.settings);
-      printDrains(`failing ${int(TASKS)}-task batch`, result.failures, result.settings);
-    }
-    if (sora)
-      printDrains(`sora-2 (max_concurrency 8) ${int(SORA_TASKS)}-task batch`, [sora], SHIPPED);
-    if (phases.length > 0) printPhases(phases);
-
-    console.log(
-      `\nSummary, medians of ${REPS} runs; ${int(TASKS)} tasks; worker: admission → settled; bare: insert → all completed\n`,
-    );
-    console.log(
-      table(
-        [
-          'worker settings',
-          'worker s',
-          'tasks/s',
-          'bare s',
-          'jobs/s',
-          'ratio',
-          'failing s',
-          '≥ 1,000/s',
-          '≥ 0.5×',
-          '≤ 15 s',
-        ],
-        results.map((r) => {
-          const s = summariseSettings(r);
-          return [
-            `${r.settings.label} (${describe(r.settings)})`,
-            fixed(s.workerSeconds, 2),
-            int(s.workerRate),
-            fixed(s.bareSeconds, 2),
-            int(s.bareRate),
-            `${fixed(s.ratio, 2)}×`,
-            fixed(s.failingSeconds, 2),
-            verdict(s.workerRate >= TARGET_TASKS_PER_SECOND),
-            verdict(s.ratio >= TARGET_RATIO),
-            verdict(s.failingSeconds <= TARGET_FAILURE_SECONDS),
-          ];
-        }),
-      ),
-    );
-
-    const s = summariseSettings(shipped);
-    console.log('');
-    console.log(
-      `drain (${describe(SHIPPED)}): median ${int(s.workerRate)} tasks/s vs target ≥ ${int(TARGET_TASKS_PER_SECOND)} → ${verdict(s.workerRate >= TARGET_TASKS_PER_SECOND)}`,
-    );
-    console.log(
-      `ratio to bare pg-boss: ${fixed(s.ratio, 2)}× (median of per-run ratios ${fixed(s.ratioOfRuns, 2)}×) vs target ≥ ${TARGET_RATIO}× → ${verdict(s.ratio >= TARGET_RATIO)}`,
-    );
-    console.log(
-      `failing batch, admission → settled with ${int(TASKS)} refunds: median ${fixed(s.failingSeconds, 2)} s vs target ≤ ${TARGET_FAILURE_SECONDS} s → ${verdict(s.failingSeconds <= TARGET_FAILURE_SECONDS)}`,
-    );
-    if (sora) {
+    for (let rep = 0; rep < FAILURE_REPS; rep++) {
+      const f = await drainBatch(system, poller, {
+        tasks: TASKS,
+        model: FAST_MODEL,
+        failing: true,
+        price: 1,
+      });
+      result.failures.push(f);
       console.log(
-        `sora-2 (max_concurrency 8): ${int(tasksPerSecond(sora))} tasks/s over ${int(SORA_TASKS)} tasks (not targeted; the model's limit caps it)`,
+        `  failing batch ${rep + 1}: ${fixed(f.seconds, 2)} s to settled, ${int(f.tasks)} refunds`,
       );
     }
-    if (QUICK) console.log('\nQUICK run: the figures are not meaningful.');
-    console.log(`\nbench took ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);
-  } catch (error) {
-    if (!interrupted) {
-      console.error('benchmark failed:', error);
-      process.exitCode = 1;
+    if (settings === SHIPPED) {
+      if (SORA) {
+        sora = await drainBatch(system, poller, {
+          tasks: SORA_TASKS,
+          model: DEMO.model.id,
+          failing: false,
+          price: DEMO.model.priceCredits,
+        });
+        console.log(
+          `  sora-2 batch: ${fixed(sora.seconds, 2)} s (${int(tasksPerSecond(sora))} tasks/s)`,
+        );
+      }
     }
-  } finally {
-    await cleanup();
-    process.removeListener('SIGINT', onInterrupt);
-    process.removeListener('SIGTERM', onInterrupt);
+    await stopSystem();
   }
+
+  const phases = PHASES
+    ? await measurePhases(database.connectionString, db, logger, account.id)
+    : [];
+
+  // ---- Report
+  const shipped = results[0];
+  if (!shipped) throw new Error('no results');
+  for (const result of results) {
+    printDrains(`worker, ${int(TASKS)}-task batch`, result.drains, result.settings);
+    printBares(result.bares, result.settings);
+    printDrains(`failing ${int(TASKS)}-task batch`, result.failures, result.settings);
+  }
+  if (sora)
+    printDrains(`sora-2 (max_concurrency 8) ${int(SORA_TASKS)}-task batch`, [sora], SHIPPED);
+  if (phases.length > 0) printPhases(phases);
+
+  console.log(
+    `\nSummary, medians of ${REPS} runs; ${int(TASKS)} tasks; worker: admission → settled; bare: insert → all completed\n`,
+  );
+  console.log(
+    table(
+      [
+        'worker settings',
+        'worker s',
+        'tasks/s',
+        'bare s',
+        'jobs/s',
+        'ratio',
+        'failing s',
+        '≥ 1,000/s',
+        '≥ 0.5×',
+        '≤ 15 s',
+      ],
+      results.map((r) => {
+        const s = summariseSettings(r);
+        return [
+          `${r.settings.label} (${describe(r.settings)})`,
+          fixed(s.workerSeconds, 2),
+          int(s.workerRate),
+          fixed(s.bareSeconds, 2),
+          int(s.bareRate),
+          `${fixed(s.ratio, 2)}×`,
+          fixed(s.failingSeconds, 2),
+          verdict(s.workerRate >= TARGET_TASKS_PER_SECOND),
+          verdict(s.ratio >= TARGET_RATIO),
+          verdict(s.failingSeconds <= TARGET_FAILURE_SECONDS),
+        ];
+      }),
+    ),
+  );
+
+  const s = summariseSettings(shipped);
+  console.log('');
+  console.log(
+    `drain (${describe(SHIPPED)}): median ${int(s.workerRate)} tasks/s vs target ≥ ${int(TARGET_TASKS_PER_SECOND)} → ${verdict(s.workerRate >= TARGET_TASKS_PER_SECOND)}`,
+  );
+  console.log(
+    `ratio to bare pg-boss: ${fixed(s.ratio, 2)}× (median of per-run ratios ${fixed(s.ratioOfRuns, 2)}×) vs target ≥ ${TARGET_RATIO}× → ${verdict(s.ratio >= TARGET_RATIO)}`,
+  );
+  console.log(
+    `failing batch, admission → settled with ${int(TASKS)} refunds: median ${fixed(s.failingSeconds, 2)} s vs target ≤ ${TARGET_FAILURE_SECONDS} s → ${verdict(s.failingSeconds <= TARGET_FAILURE_SECONDS)}`,
+  );
+  if (sora) {
+    console.log(
+      `sora-2 (max_concurrency 8): ${int(tasksPerSecond(sora))} tasks/s over ${int(SORA_TASKS)} tasks (not targeted; the model's limit caps it)`,
+    );
+  }
+  if (QUICK) console.log('\nQUICK run: the figures are not meaningful.');
 }
 
-await main();
+await runBench('the worker, the server and the database', main);

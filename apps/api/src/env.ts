@@ -157,28 +157,3 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   }
   return parsed.data;
 }
-
-/**
- * The environment of a process this one starts (the demo's system, the chaos run's API and
- * workers): this process's own, so PATH and the like carry over, with `overrides` on top. The
- * child validates it with `loadEnv` like any other start.
- */
-export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, ...overrides };
-}
-
-/**
- * What `pnpm demo`, a client of the API, reads from its environment: where the API is (else
- * `localhost` on `PORT`, where `pnpm start` listens), which key to use, whether to colour.
- */
-export function demoEnv(source: Record<string, string | undefined> = process.env) {
-  return {
-    apiUrl: (source.BATCHREEL_API_URL ?? `http://localhost:${source.PORT ?? 3000}`).replace(
-      /\/$/,
-      '',
-    ),
-    apiKey: source.BATCHREEL_API_KEY ?? 'demo-key',
-    // https://no-color.org: present and not empty.
-    noColor: Boolean(source.NO_COLOR),
-  };
-}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '@batchreel/db';
 import pg from 'pg';
+import { benchEnv } from './env';
 
 /** The database a benchmark runs on, and how to put it away afterwards. */
 export interface BenchDatabase {
@@ -18,7 +19,7 @@ export interface BenchDatabase {
  * `durable`). Either is removed by `close()`.
  */
 export async function openBenchDatabase(options: { durable: boolean }): Promise<BenchDatabase> {
-  const serverUrl = process.env.DATABASE_URL;
+  const serverUrl = benchEnv.databaseUrl;
   if (serverUrl) {
     const name = `batchreel_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
     const admin = async (sql: string) => {

@@ -12,7 +12,7 @@ import {
 } from '@batchreel/client';
 import { SingleBar } from 'cli-progress';
 import pc from 'picocolors';
-import { demoEnv } from '../env';
+import { demoEnv } from './env';
 import { connectOrStart } from './system';
 
 const env = demoEnv();
@@ -61,7 +61,7 @@ const indent = (text: string, prefix: string) =>
     .map((line) => prefix + line)
     .join('\n');
 
-/** What the system's demo webhook receiver holds for this account (src/demo/receiver.ts). */
+/** What the system's demo webhook receiver holds for this account (apps/api/src/demo/receiver.ts). */
 interface DemoReceiver {
   url: string;
   receipts: {

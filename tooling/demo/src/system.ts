@@ -1,14 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { systemCommand } from '@batchreel/api/tooling';
 import { freePort } from '@batchreel/db';
-import { generatePassword } from '../admin/passwords';
-import { childEnv } from '../env';
-
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-const API_DIR = fileURLToPath(new URL('../..', import.meta.url));
+import { childEnv } from './env';
 
 export interface DemoSystem {
   baseUrl: string;
@@ -44,10 +41,12 @@ export async function connectOrStart(
   // Run as root, the embedded cluster drops to another user, who must be able to enter the directory.
   await chmod(dataDir, 0o755);
   const port = await freePort();
-  const admin = { email: 'admin@batchreel.local', password: generatePassword() };
+  // 24 URL-safe characters, as the system generates its own admin passwords.
+  const admin = { email: 'admin@batchreel.local', password: randomBytes(18).toString('base64url') };
   log(`No system answers at ${baseUrl}: starting one on port ${port} (data in ${dataDir})…`);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: API_DIR,
+  const { command, args, cwd } = systemCommand();
+  const child: ChildProcess = spawn(command, args, {
+    cwd,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: childEnv({

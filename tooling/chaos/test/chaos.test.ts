@@ -4,8 +4,8 @@
 // seed is random per run and printed in the summary, so a failure can be repeated with
 // `pnpm chaos -- --duration 20 --accounts 3 --seed <seed>`.
 import { describe, expect, it } from 'vitest';
-import { runChaos } from '../src/chaos/chaos';
-import { formatReport, violationCount } from '../src/chaos/report';
+import { runChaos } from '../src/chaos';
+import { formatReport, violationCount } from '../src/report';
 
 describe('chaos run (short)', () => {
   it('kills workers and restarts the database under load; the books balance', async () => {

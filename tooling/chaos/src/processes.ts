@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { childEnv } from '../env';
+import { systemCommand } from '@batchreel/api/tooling';
+import { childEnv } from './env';
 
-const API_DIR = fileURLToPath(new URL('../..', import.meta.url));
 /** How much of a child's output is kept for the report of a failed run. */
 const OUTPUT_TAIL_CHARS = 16_000;
 /** Error and fatal log lines (pino levels 50 and 60) kept in full, the first ones of each process. */
@@ -11,7 +10,7 @@ const ERROR_LINE = /^\{"level":(50|60),/;
 
 export type Role = 'api' | 'worker';
 
-/** One API or worker process: the real entry point (`src/main.ts --role …`) in its own group. */
+/** One API or worker process: the API's entry point (`src/main.ts --role …`) in its own group. */
 export interface RoleProcess {
   readonly name: string;
   readonly role: Role;
@@ -40,16 +39,13 @@ export class ProcessSet {
   readonly #all: RoleProcess[] = [];
 
   start(name: string, role: Role, env: Record<string, string>, readyLine?: string): RoleProcess {
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/main.ts', '--role', role],
-      {
-        cwd: API_DIR,
-        env: childEnv(env),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      },
-    );
+    const { command, args, cwd } = systemCommand(['--role', role]);
+    const child: ChildProcess = spawn(command, args, {
+      cwd,
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const pid = child.pid;
     if (pid === undefined) throw new Error(`could not start ${name}`);
     let tail = '';

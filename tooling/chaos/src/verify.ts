@@ -1,6 +1,6 @@
+import { checkIntegrity } from '@batchreel/api/tooling';
 import type { Violation } from '@batchreel/billing';
 import type { Database } from '@batchreel/db';
-import { checkIntegrity } from '../ledger/integrity';
 import { call } from './http';
 import type { FlappingReceiver } from './receiver';
 import type { ChaosAccount, TrafficLog } from './traffic';
