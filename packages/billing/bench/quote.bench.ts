@@ -1,5 +1,6 @@
 import { bench, describe } from 'vitest';
-import type { LedgerRow, ModelPrice } from '../src/index';
+import type { LedgerRow } from '../src/account-ledger';
+import type { ModelPrice } from '../src/index';
 import { checkAccountLedger, quoteBatch } from '../src/index';
 
 const prices: ModelPrice[] = [

@@ -1,10 +1,12 @@
-import { addCredits, assertCredits, assertSafeInteger } from './credits';
+import { assertCredits, assertSafeInteger } from './credits';
 import type { Quote } from './quote';
-import type { BatchStatus } from './status';
 
 /**
  * Credits an account can still commit: `balance − reservedCredits` (SPEC §3), where
- * `reservedCredits` is the sum of `required_credits` of its admitted, not-yet-frozen batches.
+ * `reservedCredits` is the sum of `required_credits` of its admitted, not-yet-frozen batches
+ * (`queued` with `frozen_credits = 0`). That sum is a query over the account's batches, defined
+ * once in the API (`ledger/availability.ts`): a batch holds a reservation until its freeze moves
+ * the amount into the ledger, never both at once.
  *
  * Invariant: the result is exactly `balance − reservedCredits`, never clamped. With consistent
  * data it is `>= 0` (admission never reserves more than is available); a negative result means
@@ -17,28 +19,6 @@ export function availableCredits(balance: number, reservedCredits: number): numb
   assertSafeInteger(balance, 'balance');
   assertCredits(reservedCredits, 'reserved credits');
   return balance - reservedCredits;
-}
-
-/**
- * Credits reserved by admitted batches that the worker has not frozen yet: the sum of
- * `requiredCredits` over batches that are `queued` with `frozenCredits = 0`.
- *
- * Invariant: a batch counts towards the reservation until its freeze moves the amount into the
- * ledger, and never both (reserved and frozen) at once, so `availableCredits` never counts a
- * batch twice.
- */
-export function reservedCreditsOf(
-  batches: readonly { status: BatchStatus; requiredCredits: number; frozenCredits: number }[],
-): number {
-  let reserved = 0;
-  for (const batch of batches) {
-    assertCredits(batch.requiredCredits, 'required credits');
-    assertCredits(batch.frozenCredits, 'frozen credits');
-    if (batch.status === 'queued' && batch.frozenCredits === 0) {
-      reserved = addCredits(reserved, batch.requiredCredits, 'reserved credits');
-    }
-  }
-  return reserved;
 }
 
 /** Whether a quoted batch may be admitted, with the two figures a 402 response must show. */

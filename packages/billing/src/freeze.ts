@@ -1,4 +1,5 @@
 import { assertCredits, assertPositiveCredits } from './credits';
+import { approve, type PlannedLedgerEntry } from './ledger';
 import type { Result } from './result';
 import { err, ok } from './result';
 import type { BatchStatus } from './status';
@@ -9,7 +10,7 @@ export interface FreezePlan {
   /** The new `frozen_credits`: the batch's `required_credits`. */
   frozenCredits: number;
   /** The single `batch_upfront` row; its delta is `-requiredCredits`. */
-  ledgerEntry: { refType: 'batch_upfront'; creditsDelta: number };
+  ledgerEntry: PlannedLedgerEntry<'batch_upfront'>;
 }
 
 /**
@@ -20,7 +21,8 @@ export type FreezeError = { code: 'already_frozen' } | { code: 'not_queued'; sta
 
 /**
  * Plans the freeze of a batch the worker picked up: `queued` → `processing`, `frozen_credits`
- * 0 → `required_credits`, one `batch_upfront` entry of `-required_credits` (SPEC §5.2).
+ * 0 → `required_credits`, one `batch_upfront` entry of `-required_credits` (SPEC §5.2). The
+ * caller passes the batch as read under its row lock, in the transaction that writes the plan.
  *
  * Invariant: exactly once per batch. A plan is only produced for a `queued` batch with nothing
  * frozen, and after it is applied the batch is neither, so a retried or concurrent freeze gets
@@ -47,6 +49,6 @@ export function planFreeze(batch: {
   return ok({
     status: 'processing',
     frozenCredits: batch.requiredCredits,
-    ledgerEntry: { refType: 'batch_upfront', creditsDelta: -batch.requiredCredits },
+    ledgerEntry: approve('batch_upfront', -batch.requiredCredits),
   });
 }

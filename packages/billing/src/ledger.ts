@@ -44,9 +44,47 @@ export interface LedgerEntryDraft {
   creditsDelta: number;
 }
 
-/** A ledger movement with the balance it leaves (`balance_after`). */
-export interface PlannedLedgerEntry extends LedgerEntryDraft {
-  balanceAfter: number;
+/**
+ * Brands what this package's planners return. Declared only, so it costs nothing at run time
+ * and no code outside this package can name it: the only way to obtain a
+ * {@link PlannedLedgerEntry} is to ask a planner.
+ */
+declare const plannedByBilling: unique symbol;
+
+/**
+ * A ledger movement a money rule of this package approved: the only thing the API's ledger
+ * write path (`postLedgerEntries`) accepts. Produced by `planFreeze` (`batch_upfront`),
+ * `planTaskRefund` (`batch_refund`), `planTopUp` (`topup`) and `planAdjustment` (`adjustment`).
+ * The type is nominal: an object literal `{ refType, creditsDelta }` does not type-check as one.
+ *
+ * Invariant: `creditsDelta` is a non-zero safe integer with the sign its `refType` requires
+ * ({@link hasValidDeltaSign}); {@link approve} refuses to brand anything else.
+ */
+export type PlannedLedgerEntry<R extends LedgerRefType = LedgerRefType> = {
+  readonly refType: R;
+  readonly creditsDelta: number;
+  readonly [plannedByBilling]: R;
+};
+
+/**
+ * Brands a movement a planner has decided on. Planners call it after applying their rule; it
+ * re-checks the sign rule so that no planner can hand out a movement the ledger forbids.
+ *
+ * Invariant: returns only entries for which {@link hasValidDeltaSign} holds, as a plain
+ * `{ refType, creditsDelta }` object (the brand exists in the type system only).
+ *
+ * @throws RangeError if `creditsDelta` is not a safe integer, is 0 or has the wrong sign: a
+ * planner bug, never a business refusal.
+ */
+export function approve<R extends LedgerRefType>(
+  refType: R,
+  creditsDelta: number,
+): PlannedLedgerEntry<R> {
+  assertSafeInteger(creditsDelta, 'credits delta');
+  if (!hasValidDeltaSign(refType, creditsDelta)) {
+    throw new RangeError(`a ${refType} entry cannot move ${creditsDelta} credits`);
+  }
+  return { refType, creditsDelta } as PlannedLedgerEntry<R>;
 }
 
 /** Why a ledger movement may not be written. */
@@ -64,10 +102,10 @@ export type LedgerEntryError =
  *
  * @throws RangeError if `balance`, `creditsDelta` or their sum is not a safe integer.
  */
-export function planLedgerEntry(
+export function planLedgerEntry<R extends LedgerRefType>(
   balance: number,
-  entry: LedgerEntryDraft,
-): Result<PlannedLedgerEntry, LedgerEntryError> {
+  entry: { refType: R; creditsDelta: number },
+): Result<PlannedLedgerEntry<R> & { balanceAfter: number }, LedgerEntryError> {
   assertSafeInteger(balance, 'balance');
   assertSafeInteger(entry.creditsDelta, 'credits delta');
   if (entry.creditsDelta === 0) {
@@ -81,5 +119,5 @@ export function planLedgerEntry(
   if (balanceAfter < 0) {
     return err({ code: 'insufficient_balance', balance, creditsDelta: entry.creditsDelta });
   }
-  return ok({ refType: entry.refType, creditsDelta: entry.creditsDelta, balanceAfter });
+  return ok({ ...approve(entry.refType, entry.creditsDelta), balanceAfter });
 }

@@ -1,14 +1,11 @@
 import { assertCredits } from './credits';
+import { approve, type PlannedLedgerEntry } from './ledger';
 import type { Result } from './result';
 import { err, ok } from './result';
 import type { TaskStatus } from './status';
 
-/** The `batch_refund` ledger row returning a task's price (SPEC §5.3). */
-export interface RefundPlan {
-  refType: 'batch_refund';
-  /** The task's cost; always `> 0`. */
-  creditsDelta: number;
-}
+/** The `batch_refund` ledger row returning a task's price (SPEC §5.3); its delta is `> 0`. */
+export type RefundPlan = PlannedLedgerEntry<'batch_refund'>;
 
 /** Why a task gets no refund. */
 export type RefundError =
@@ -18,8 +15,9 @@ export type RefundError =
   | { code: 'nothing_to_refund' };
 
 /**
- * Plans the refund of a task that finally failed or was canceled (SPEC §5.3). The caller writes
- * the row in the same transaction that marks the task failed/canceled.
+ * Plans the refund of a task that finally failed or was canceled (SPEC §5.3). The caller passes
+ * the task as its transaction sees it — the status it just wrote and whether a `batch_refund`
+ * row for it already exists — and writes the row in that same transaction.
  *
  * Invariants: a succeeded task is never refunded; a task still `queued`/`running` is not
  * refunded (only its final outcome counts); a task is refunded at most once (`refunded` means
@@ -45,5 +43,5 @@ export function planTaskRefund(task: {
   if (task.costCredits === 0) {
     return err({ code: 'nothing_to_refund' });
   }
-  return ok({ refType: 'batch_refund', creditsDelta: task.costCredits });
+  return ok(approve('batch_refund', task.costCredits));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { availableCredits, decideAdmission, reservedCreditsOf } from '../src/index';
+import { availableCredits, decideAdmission } from '../src/index';
 
 describe('availableCredits', () => {
   it('is the balance minus what admitted, unfrozen batches reserve', () => {
@@ -8,19 +8,6 @@ describe('availableCredits', () => {
 
   it('is not clamped when the data is inconsistent', () => {
     expect(availableCredits(100, 300)).toBe(-200);
-  });
-});
-
-describe('reservedCreditsOf', () => {
-  it('counts only queued batches that are not frozen yet', () => {
-    expect(
-      reservedCreditsOf([
-        { status: 'queued', requiredCredits: 200, frozenCredits: 0 },
-        { status: 'queued', requiredCredits: 50, frozenCredits: 0 },
-        { status: 'processing', requiredCredits: 400, frozenCredits: 400 },
-        { status: 'canceled', requiredCredits: 70, frozenCredits: 0 },
-      ]),
-    ).toBe(250);
   });
 });
 

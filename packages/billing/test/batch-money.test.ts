@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TaskStatus } from '../src/index';
 import { batchMoney, settleBatch, TASK_STATUSES } from '../src/index';
+import type { TaskStatus } from '../src/status';
 
 describe('batchMoney', () => {
   it('the seed scenario while it runs: 12 done, the timeout refunded, 7 still frozen', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addCredits, assertCredits, assertPositiveCredits } from '../src/index';
+import { addCredits, assertCredits, assertPositiveCredits } from '../src/credits';
 
 describe('assertCredits', () => {
   it('accepts whole, non-negative safe integers', () => {

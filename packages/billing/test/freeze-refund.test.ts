@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchStatus, TaskStatus } from '../src/index';
 import { planFreeze, planTaskRefund } from '../src/index';
+import type { BatchStatus, TaskStatus } from '../src/status';
 
 describe('planFreeze', () => {
   it('moves a queued batch to processing with one upfront of -required', () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchLedgerView, LedgerRow, TaskLedgerView } from '../src/index';
-import { checkAccountLedger, checkBatchLedger, planLedgerEntry } from '../src/index';
+import type { LedgerRow } from '../src/account-ledger';
+import type { BatchLedgerView, TaskLedgerView } from '../src/batch-ledger';
+import { checkAccountLedger, checkBatchLedger } from '../src/index';
+import { planLedgerEntry } from '../src/ledger';
 
 const A = 'acct-1';
 const B = 'batch-1';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LedgerRow } from '../src/index';
+import type { LedgerRow } from '../src/account-ledger';
 import {
   checkAccountLedger,
   checkBatchLedger,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { SettlementInput, TaskStatus } from '../src/index';
 import { settleBatch } from '../src/index';
+import type { SettlementInput } from '../src/settlement';
+import type { TaskStatus } from '../src/status';
 
 /** A frozen batch of 10-credit tasks with the given outcomes, refunds already recorded. */
 function frozenBatch(statuses: TaskStatus[], cancelRequested = false): SettlementInput {

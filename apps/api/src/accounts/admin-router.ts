@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { availableCredits, planAdjustment, planTopUp } from '@batchreel/billing';
 import { type Database, isGuardViolation } from '@batchreel/db';
 import { z } from 'zod';
 import { audit } from '../admin/audit';
-import { readAvailability } from '../batches/admission';
+import { HOLDS_RESERVATION, RESERVED_CREDITS, readAvailability } from '../ledger/availability';
+import { type PostedLedgerEntry, postLedgerEntries } from '../ledger/post';
 import { staffError } from '../trpc/errors';
 import {
   actorOf,
@@ -59,8 +61,9 @@ async function accountView(db: Parameters<typeof readAvailability>[0], accountId
 }
 
 /**
- * A ledger entry written by staff (top-up or adjustment), with its audit row, in one
- * transaction. The database refuses an entry that would take the balance below zero.
+ * A ledger entry written by staff (top-up or adjustment), planned by `packages/billing` from the
+ * balance it applies to, with its audit row, in one transaction. The database refuses an entry
+ * that would take the balance below zero, should the plan ever disagree with it.
  */
 async function grant(
   ctx: { db: Database; user: StaffUser },
@@ -79,17 +82,24 @@ async function grant(
       const [before] = await tx.$queryRaw<{ balance: number }[]>`
         SELECT balance FROM accounts WHERE id = ${input.accountId}::uuid FOR UPDATE`;
       if (!before) throw staffError('NOT_FOUND', 'account_not_found', 'Account not found.');
-      const entry = await tx.creditLedger.create({
-        data: {
+      const plan =
+        input.refType === 'topup'
+          ? planTopUp(before, { credits: input.creditsDelta, reason: input.reason })
+          : planAdjustment(before, { creditsDelta: input.creditsDelta, reason: input.reason });
+      if (!plan.ok) {
+        if (plan.error.code === 'insufficient_balance') throw belowZero();
+        // The input schemas admit no blank reason and no zero or wrongly signed amount.
+        throw new Error(`billing refused a validated ${input.refType}: ${plan.error.code}`);
+      }
+      const [entry] = (await postLedgerEntries(tx, [
+        {
+          entry: plan.value.ledgerEntry,
           accountId: input.accountId,
-          refType: input.refType,
           refId: randomUUID(),
-          creditsDelta: input.creditsDelta,
-          balanceAfter: 0, // computed by the ledger trigger
-          memo: input.reason,
+          memo: plan.value.memo,
           actor: actorOf(ctx.user),
         },
-      });
+      ])) as [PostedLedgerEntry];
       await audit(tx, ctx.user, {
         action: input.refType === 'topup' ? 'account.topped_up' : 'account.adjusted',
         targetType: 'account',
@@ -106,15 +116,18 @@ async function grant(
     });
   } catch (error) {
     if (isGuardViolation(error, 'accounts_balance_non_negative')) {
-      throw staffError(
-        'PRECONDITION_FAILED',
-        'balance_below_zero',
-        'The adjustment would take the balance below zero.',
-      );
+      throw belowZero();
     }
     throw error;
   }
 }
+
+const belowZero = () =>
+  staffError(
+    'PRECONDITION_FAILED',
+    'balance_below_zero',
+    'The adjustment would take the balance below zero.',
+  );
 
 const GrantResult = z.object({ ledgerId: z.string(), balanceAfter: z.int() });
 
@@ -131,8 +144,8 @@ export const accountsAdminRouter = router({
       }[]
     >`
       SELECT a.id, a.name, a.status::text AS status, a.balance, a.created_at,
-             COALESCE((SELECT SUM(b.required_credits) FROM batch_jobs b
-                        WHERE b.account_id = a.id AND b.status = 'queued' AND b.frozen_credits = 0), 0)::int AS reserved
+             (SELECT ${RESERVED_CREDITS} FROM batch_jobs b
+               WHERE b.account_id = a.id AND ${HOLDS_RESERVATION})::int AS reserved
         FROM accounts a ORDER BY a.name, a.id LIMIT 1000`;
     return rows.map((r) => ({
       accountId: r.id,
@@ -140,7 +153,7 @@ export const accountsAdminRouter = router({
       status: r.status,
       balance: r.balance,
       reservedCredits: r.reserved,
-      availableCredits: r.balance - r.reserved,
+      availableCredits: availableCredits(r.balance, r.reserved),
       createdAt: r.created_at,
     }));
   }),

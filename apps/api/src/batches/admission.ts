@@ -13,6 +13,7 @@ import { fromPrisma } from 'pg-boss';
 import stringify from 'safe-stable-stringify';
 import type { ErrorDetail } from '../http/errors';
 import { enqueue, jobs } from '../jobs/definitions';
+import { readAvailability } from '../ledger/availability';
 import {
   blockedHostReason,
   isOwnEndpoint,
@@ -152,29 +153,6 @@ export async function priceBatch(
   // Every model was checked above; a quote error here would be a bug, not bad input.
   if (!quoted.ok) throw new Error(`quote failed after validation: ${quoted.error.code}`);
   return ok({ quote: quoted.value, parameters });
-}
-
-/** The account's balance and the credits its admitted, not-yet-frozen batches hold (SPEC §3). */
-export async function readAvailability(
-  db: Database | Prisma.TransactionClient,
-  accountId: string,
-  options: { lock?: boolean } = {},
-) {
-  // FOR UPDATE serialises admissions of one account: the reservation check and the insert of the
-  // batch that raises the reservation happen with no other admission in between.
-  const accounts = options.lock
-    ? await db.$queryRaw<{ balance: number }[]>`
-        SELECT balance FROM accounts WHERE id = ${accountId}::uuid FOR UPDATE`
-    : await db.$queryRaw<{ balance: number }[]>`
-        SELECT balance FROM accounts WHERE id = ${accountId}::uuid`;
-  const [{ reserved }] = (await db.$queryRaw<{ reserved: number }[]>`
-    SELECT COALESCE(SUM(required_credits), 0)::int AS reserved
-      FROM batch_jobs
-     WHERE account_id = ${accountId}::uuid AND status = 'queued' AND frozen_credits = 0`) as [
-    { reserved: number },
-  ];
-  const balance = accounts[0]?.balance ?? 0;
-  return { balance, reservedCredits: reserved, availableCredits: balance - reserved };
 }
 
 /** The request's fingerprint: the same JSON, whatever its key order or whitespace. */

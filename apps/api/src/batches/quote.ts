@@ -1,13 +1,9 @@
 import { decideAdmission, ok, type Result } from '@batchreel/billing';
 import type { Database } from '@batchreel/db';
 import type { z } from 'zod';
+import { readAvailability } from '../ledger/availability';
 import type { WebhookTargetPolicy } from '../platform/outbound';
-import {
-  type AdmissionError,
-  priceBatch,
-  quoteResponseFields,
-  readAvailability,
-} from './admission';
+import { type AdmissionError, priceBatch, quoteResponseFields } from './admission';
 import type { CreateBatchRequest, QuoteResponseSchema } from './schemas';
 
 /**

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { planTopUp } from '@batchreel/billing';
 import type { Database } from '@batchreel/db';
 import { hashApiKey } from '../accounts/api-keys';
+import { postLedgerEntries } from '../ledger/post';
 
 /** The demo data of SPEC §2, in one place for the seed, the tests and the demo script. */
 export const DEMO = {
@@ -37,18 +39,17 @@ export async function seedDemoData(db: Database): Promise<SeedOutcome> {
       update: {},
     });
     const account = await tx.account.create({ data: { name: DEMO.accountName } });
-    await tx.creditLedger.create({
-      data: {
+    const grant = planTopUp(account, { credits: DEMO.grantCredits, reason: 'Demo credits' });
+    if (!grant.ok) throw new Error(`demo top-up refused: ${grant.error.code}`);
+    await postLedgerEntries(tx, [
+      {
+        entry: grant.value.ledgerEntry,
         accountId: account.id,
-        refType: 'topup',
         refId: randomUUID(),
-        creditsDelta: DEMO.grantCredits,
-        // balance_after is computed by the database's ledger trigger; the value here is ignored.
-        balanceAfter: 0,
-        memo: 'Demo credits',
+        memo: grant.value.memo,
         actor: 'system:seed',
       },
-    });
+    ]);
     await tx.apiKey.create({
       data: {
         accountId: account.id,

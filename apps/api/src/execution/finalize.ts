@@ -1,7 +1,8 @@
 import { planTaskRefund } from '@batchreel/billing';
-import type { Database, Prisma } from '@batchreel/db';
+import type { Database, Prisma, TaskStatus } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
 import { jobs, taskGroup } from '../jobs/definitions';
+import { type LedgerPosting, postLedgerEntries } from '../ledger/post';
 import type { Logger } from '../platform/logger';
 import type { Queue } from '../platform/queue';
 import type { TaskErrorCode } from '../providers/types';
@@ -123,6 +124,17 @@ export async function recordOutcomes(
   );
 }
 
+/** A task as the statement that ended it left it, with what its refund needs to know. */
+interface EndedTask {
+  id: string;
+  batch_id: string;
+  account_id: string;
+  cost_credits: number;
+  status: TaskStatus;
+  /** Whether a `batch_refund` row for the task already exists. */
+  refunded: boolean;
+}
+
 /**
  * Marks tasks failed (or canceled) and refunds each one that this statement changed, in the
  * caller's transaction. Tasks first: the ledger's guard only accepts refunds of failed or
@@ -136,9 +148,10 @@ export async function failTasks(
   /** Which current states may change: cancel touches only tasks that have not started. */
   from: readonly ('queued' | 'running')[] = ['queued', 'running'],
 ) {
-  const changed = await tx.$queryRaw<
-    { id: string; batch_id: string; account_id: string; cost_credits: number }[]
-  >`
+  // RETURNING sees the row as this statement left it (its new status) and, through the
+  // one-refund-per-task index, whether the task was ever refunded: the refund is planned from
+  // the state this transaction holds, not from what the caller meant to write.
+  const changed = await tx.$queryRaw<EndedTask[]>`
     UPDATE video_tasks AS t
        SET status = ${status}::task_status, error_code = o.code, error_message = o.message,
            finished_at = ${now}, updated_at = ${now}
@@ -146,37 +159,44 @@ export async function failTasks(
         failures.map((f) => ({ id: f.taskId, code: f.code, message: f.message })),
       )}::jsonb) AS o(id uuid, code text, message text)
      WHERE t.id = o.id AND t.status::text = ANY(${from as string[]})
-    RETURNING t.id, t.batch_id, t.account_id, t.cost_credits`;
+    RETURNING t.id, t.batch_id, t.account_id, t.cost_credits, t.status::text AS status,
+              EXISTS (SELECT 1 FROM credit_ledger l
+                       WHERE l.task_id = t.id AND l.ref_type = 'batch_refund') AS refunded`;
   await refundTasks(tx, changed);
   return changed.length;
 }
 
-/** One `batch_refund` per task, each planned by `packages/billing`; one multi-row insert. */
-async function refundTasks(
-  tx: Tx,
-  tasks: { id: string; batch_id: string; account_id: string; cost_credits: number }[],
-) {
-  const rows = tasks.flatMap((task) => {
+/**
+ * One `batch_refund` per ended task, each planned by `packages/billing` from the task's real
+ * state; all of them in one multi-row insert, in task-id order.
+ */
+async function refundTasks(tx: Tx, tasks: EndedTask[]) {
+  const refunds: LedgerPosting[] = [];
+  for (const task of [...tasks].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const plan = planTaskRefund({
-      status: 'failed',
+      status: task.status,
       costCredits: task.cost_credits,
-      refunded: false,
+      refunded: task.refunded,
     });
-    if (!plan.ok) return [];
-    return [
-      {
-        account_id: task.account_id,
-        ref_id: task.batch_id,
-        task_id: task.id,
-        credits_delta: plan.value.creditsDelta,
-      },
-    ];
-  });
-  if (rows.length === 0) return;
-  await tx.$executeRaw`
-    INSERT INTO credit_ledger (account_id, ref_type, ref_id, task_id, credits_delta, balance_after, memo, actor)
-    SELECT r.account_id, 'batch_refund', r.ref_id, r.task_id, r.credits_delta, 0, 'Refund of a video that was not delivered', 'system:worker'
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        AS r(account_id uuid, ref_id uuid, task_id uuid, credits_delta integer)
-     ORDER BY r.task_id`;
+    if (!plan.ok) {
+      // Paid back already, or it cost nothing: there is nothing (more) to return.
+      if (plan.error.code === 'already_refunded' || plan.error.code === 'nothing_to_refund') {
+        continue;
+      }
+      // The statement above just ended this task; any other answer is a bug, and silently
+      // keeping a customer's credits is worse than failing the transaction.
+      throw new Error(
+        `task ${task.id} was just ended but its refund was refused: ${plan.error.code}`,
+      );
+    }
+    refunds.push({
+      entry: plan.value,
+      accountId: task.account_id,
+      refId: task.batch_id,
+      taskId: task.id,
+      memo: 'Refund of a video that was not delivered',
+      actor: 'system:worker',
+    });
+  }
+  await postLedgerEntries(tx, refunds);
 }

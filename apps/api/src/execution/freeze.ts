@@ -2,6 +2,7 @@ import { planFreeze } from '@batchreel/billing';
 import { type Database, isGuardViolation } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
 import { jobs, taskJob } from '../jobs/definitions';
+import { postLedgerEntries } from '../ledger/post';
 import type { Logger } from '../platform/logger';
 import type { Queue } from '../platform/queue';
 import { emitBatchEvent } from '../webhooks/events';
@@ -44,17 +45,15 @@ export async function freezeBatch(
             startedAt: new Date(),
           },
         });
-        await tx.creditLedger.create({
-          data: {
+        await postLedgerEntries(tx, [
+          {
+            entry: plan.value.ledgerEntry,
             accountId: batch.accountId,
-            refType: plan.value.ledgerEntry.refType,
             refId: batchId,
-            creditsDelta: plan.value.ledgerEntry.creditsDelta,
-            balanceAfter: 0, // computed by the ledger trigger
             memo: `Pre-deduction for ${batch.totalCount} videos`,
             actor: 'system:worker',
           },
-        });
+        ]);
         const tasks = await tx.videoTask.findMany({
           where: { batchId, status: 'queued' },
           select: { id: true, model: true },

@@ -1,7 +1,7 @@
 import type { Database } from '@batchreel/db';
 import type { z } from 'zod';
-import { readAvailability } from '../batches/admission';
 import { decodeCursor, encodeCursor } from '../http/cursor';
+import { readAvailability } from './availability';
 import type { BalanceSchema, LedgerEntrySchema, LedgerQuerySchema } from './schemas';
 
 /** Balance, reserved and available credits of one account (SPEC §3 `GET /balance`). */

@@ -7,6 +7,7 @@ import {
 } from '@batchreel/db';
 import { Gauge, type Registry } from 'prom-client';
 import { jobs } from '../jobs/definitions';
+import { RESERVED_CREDITS } from '../ledger/availability';
 import type { Logger } from '../platform/logger';
 import { METRICS_PREFIX, metric } from './registry';
 
@@ -72,12 +73,12 @@ export async function readBusinessSnapshot(db: Database): Promise<BusinessSnapsh
                  count(*)::float8 AS batches,
                  count(*) FILTER (WHERE integrity_error IS NOT NULL)::float8 AS flagged,
                  COALESCE(sum(frozen_credits), 0)::float8 AS frozen,
-                 COALESCE(sum(required_credits) FILTER (WHERE status = 'queued' AND frozen_credits = 0), 0)::float8 AS reserved,
+                 ${RESERVED_CREDITS}::float8 AS reserved,
                  COALESCE(sum(refunded_credits), 0)::float8 AS refunded,
                  COALESCE(sum(success_count), 0)::float8 AS succeeded,
                  COALESCE(sum(failed_count), 0)::float8 AS failed,
                  COALESCE(sum(canceled_count), 0)::float8 AS canceled
-            FROM batch_jobs
+            FROM batch_jobs b
            GROUP BY 1, 2`,
         db.$queryRaw<{ status: string; tasks: number }[]>`
           SELECT t.status::text AS status, count(*)::float8 AS tasks

@@ -1,24 +1,19 @@
 // Runs a batch through the library the way the API and worker do (quote, admit, freeze, refund
 // every failed/canceled task, settle) and records the ledger rows a database would hold.
 
-import type {
-  BatchLedgerView,
-  BatchStatus,
-  LedgerRefType,
-  LedgerRow,
-  ModelPrice,
-  Settlement,
-  TaskLedgerView,
-  TaskStatus,
-} from '../../src/index';
+import type { LedgerRow } from '../../src/account-ledger';
+import type { BatchLedgerView, TaskLedgerView } from '../../src/batch-ledger';
+import type { ModelPrice } from '../../src/index';
 import {
   decideAdmission,
   planFreeze,
-  planLedgerEntry,
   planTaskRefund,
   quoteBatch,
   settleBatch,
 } from '../../src/index';
+import { planLedgerEntry } from '../../src/ledger';
+import type { Settlement } from '../../src/settlement';
+import type { BatchStatus, LedgerRefType, TaskStatus } from '../../src/status';
 
 export type Outcome = 'succeeded' | 'failed' | 'canceled';
 
