@@ -30,5 +30,7 @@ export function systemCommand(args: readonly string[] = []): SystemCommand {
 
 /** The service function that issues an account's API key (`pnpm --filter @batchreel/api api-keys`). */
 export { createApiKey } from './accounts/api-keys';
+/** Credits granted by a process (a chaos run's finance clerk, a bench), through the one write path. */
+export { grantCredits } from './ledger/grant';
 /** Every money invariant over the whole database, as `pnpm ledger:verify` checks it. */
 export { checkIntegrity } from './ledger/integrity';

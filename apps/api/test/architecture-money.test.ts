@@ -15,9 +15,6 @@ const NOT_PRODUCT = [
   'packages/db/src/generated/',
   // Test factories (the `@batchreel/db/testing` entry): tests grant credits directly.
   'packages/db/src/testing/',
-  // The chaos harness is tooling (a fault run's finance clerk tops accounts up); it is leaving
-  // `src` (issue 14) — drop this line when it has.
-  'apps/api/src/chaos/',
 ];
 
 /** Ways to insert a ledger row: Prisma's model methods and SQL, any case and spacing. */
@@ -42,13 +39,21 @@ function sourceFiles(dir: string, accept: (path: string) => boolean): string[] {
 const repoPath = (path: string) => relative(ROOT, path).split(sep).join('/');
 const isTs = (path: string) => /\.(ts|tsx|mts)$/.test(path) && !path.endsWith('.d.ts');
 
-/** `apps/api/src/**` and `packages/<pkg>/src/**`: everything that ships. */
+/**
+ * `apps/api/src/**` and `packages/<pkg>/src/**` (everything that ships), and the tooling that
+ * writes to a real ledger too (`tooling/<pkg>/src/**`, the benches): it goes through the same
+ * write path (`grantCredits` from `@batchreel/api/tooling`).
+ */
 function productFiles(): string[] {
+  const packageSources = (folder: string) =>
+    readdirSync(join(ROOT, folder), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => join(ROOT, folder, entry.name, 'src'));
   const roots = [
     join(ROOT, 'apps/api/src'),
-    ...readdirSync(join(ROOT, 'packages'), { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => join(ROOT, 'packages', entry.name, 'src')),
+    join(ROOT, 'apps/api/bench'),
+    ...packageSources('packages'),
+    ...packageSources('tooling'),
   ];
   return roots
     .flatMap((root) => {

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApiKey } from '@batchreel/api/tooling';
+import { createApiKey, grantCredits } from '@batchreel/api/tooling';
 import { createPrismaClient, type Database, freePort, migrate } from '@batchreel/db';
 import { ChaosCluster } from './cluster';
 import { emptyFaultLog, planFaults, runFaults } from './faults';
@@ -368,17 +368,15 @@ async function createAccounts(db: Database, rng: Rng, count: number): Promise<Ch
       createdBy: 'chaos',
     });
     if (!key.ok) throw new Error(`API key: ${key.error.code}`);
-    await db.creditLedger.create({
-      data: {
+    const credits = poor ? 150 : rng.int(2500, 7000);
+    await db.$transaction((tx) =>
+      grantCredits(tx, {
         accountId: account.id,
-        refType: 'topup',
-        refId: randomUUID(),
-        creditsDelta: poor ? 150 : rng.int(2500, 7000),
-        balanceAfter: 0, // computed by the ledger trigger
-        memo: 'Chaos run: opening grant',
+        credits,
+        reason: 'Chaos run: opening grant',
         actor: 'chaos:finance',
-      },
-    });
+      }),
+    );
     accounts.push({ index, id: account.id, name: account.name, apiKey: key.value.secret });
   }
   return accounts;

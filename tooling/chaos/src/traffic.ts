@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { grantCredits } from '@batchreel/api/tooling';
 import type { Database } from '@batchreel/db';
 import { call, callUntilFinal, type Json, type Reply } from './http';
 import type { FlappingReceiver } from './receiver';
@@ -361,17 +362,14 @@ class Traffic {
       .catch(() => null);
     if (!current || current.balance + credits > TOPUP_CEILING) return;
     try {
-      await this.options.db.creditLedger.create({
-        data: {
+      await this.options.db.$transaction((tx) =>
+        grantCredits(tx, {
           accountId: account.id,
-          refType: 'topup',
-          refId: randomUUID(),
-          creditsDelta: credits,
-          balanceAfter: 0, // computed by the ledger trigger
-          memo: 'Chaos run: finance top-up after a refusal',
+          credits,
+          reason: 'Chaos run: finance top-up after a refusal',
           actor: 'chaos:finance',
-        },
-      });
+        }),
+      );
       this.log.topups.count++;
       this.log.topups.credits += credits;
     } catch {

@@ -1,11 +1,8 @@
-// What every bench does around its measurements: a fresh migrated database with the demo data, a
-// silent logger, pg-boss, the real server on a loopback port, the header that says where the
-// figures come from, and clean-up that runs however the bench ends (finished, failed, Ctrl-C).
-import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createPrismaClient, type Database, migrate } from '@batchreel/db';
 import { seedDemoData } from '../../src/demo/seed';
+import { grantCredits } from '../../src/ledger/grant';
 import { createLogger, type Logger } from '../../src/platform/logger';
 import { type Queue, startQueue } from '../../src/platform/queue';
 import { buildServer } from '../../src/server';
@@ -127,17 +124,9 @@ export async function startBenchServer(deps: { db: Database; queue: Queue; logge
 
 /** Credits for the account's planned admissions: a `topup` ledger entry (balance by the trigger). */
 export async function grantBenchCredits(db: Database, accountId: string, credits: number) {
-  await db.creditLedger.create({
-    data: {
-      accountId,
-      refType: 'topup',
-      refId: randomUUID(),
-      creditsDelta: credits,
-      balanceAfter: 0, // computed by the ledger trigger
-      memo: 'bench',
-      actor: 'bench',
-    },
-  });
+  await db.$transaction((tx) =>
+    grantCredits(tx, { accountId, credits, reason: 'bench', actor: 'bench' }),
+  );
 }
 
 /** The first lines of every report: the bench, the machine, Node, PostgreSQL and its settings. */

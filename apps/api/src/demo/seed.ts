@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { planTopUp } from '@batchreel/billing';
 import type { Database } from '@batchreel/db';
 import { hashApiKey } from '../accounts/api-keys';
-import { postLedgerEntries } from '../ledger/post';
+import { grantCredits } from '../ledger/grant';
 
 /** The demo data of SPEC §2, in one place for the seed, the tests and the demo script. */
 export const DEMO = {
@@ -39,17 +37,12 @@ export async function seedDemoData(db: Database): Promise<SeedOutcome> {
       update: {},
     });
     const account = await tx.account.create({ data: { name: DEMO.accountName } });
-    const grant = planTopUp(account, { credits: DEMO.grantCredits, reason: 'Demo credits' });
-    if (!grant.ok) throw new Error(`demo top-up refused: ${grant.error.code}`);
-    await postLedgerEntries(tx, [
-      {
-        entry: grant.value.ledgerEntry,
-        accountId: account.id,
-        refId: randomUUID(),
-        memo: grant.value.memo,
-        actor: 'system:seed',
-      },
-    ]);
+    await grantCredits(tx, {
+      accountId: account.id,
+      credits: DEMO.grantCredits,
+      reason: 'Demo credits',
+      actor: 'system:seed',
+    });
     await tx.apiKey.create({
       data: {
         accountId: account.id,
