@@ -17,6 +17,7 @@ import type {
   VideoRequest,
 } from './types';
 import {
+  callSignal,
   describeNetworkError,
   fields,
   frameShape,
@@ -201,9 +202,10 @@ export function createRunwayProvider(options: RunwayOptions): ResumableVideoProv
           ),
         };
       }
+      const call = callSignal(signal);
       try {
         // The body is a union keyed by model; the catalogue's model id is trusted as one of them.
-        const created = await client.textToVideo.create(body as never, { signal });
+        const created = await client.textToVideo.create(body as never, { signal: call.signal });
         const estimate = num(fields(fields(created).estimatedCost).credits);
         return {
           kind: 'submitted',
@@ -217,32 +219,41 @@ export function createRunwayProvider(options: RunwayOptions): ResumableVideoProv
           kind: 'failed',
           failure: sdkFailure(error, 'POST /v1/text_to_video', 'submit', signal),
         };
+      } finally {
+        call.release();
       }
     },
 
     async poll(jobId, signal): Promise<JobStatus> {
+      const call = callSignal(signal);
       try {
-        const task = await client.tasks.retrieve(jobId, { signal });
+        const task = await client.tasks.retrieve(jobId, { signal: call.signal });
         return statusOf(fields(task));
       } catch (error) {
         const failure = sdkFailure(error, `GET /v1/tasks/${jobId}`, 'poll', signal);
         return failure.code === 'lost'
           ? { state: 'failed', failure }
           : { state: 'poll_error', failure };
+      } finally {
+        call.release();
       }
     },
 
     async cancel(jobId, signal): Promise<CancelResult> {
+      const call = callSignal(signal);
       try {
-        const state = statusOf(fields(await client.tasks.retrieve(jobId, { signal }))).state;
+        const task = await client.tasks.retrieve(jobId, { signal: call.signal });
+        const state = statusOf(fields(task)).state;
         // DELETE on a finished task deletes it, video and all: leave it be.
         if (state === 'succeeded' || state === 'failed' || state === 'canceled')
           return 'not_cancellable';
-        await client.tasks.delete(jobId, { signal });
+        await client.tasks.delete(jobId, { signal: call.signal });
         return 'canceled';
       } catch {
         if (signal.aborted) throw signal.reason;
         return 'unknown';
+      } finally {
+        call.release();
       }
     },
 

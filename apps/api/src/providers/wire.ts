@@ -30,15 +30,28 @@ export async function exchange(
   signal: AbortSignal,
 ): Promise<Exchange> {
   if (signal.aborted) throw signal.reason;
-  const deadline = AbortSignal.timeout(wire.requestTimeoutMs);
-  const both = AbortSignal.any([signal, deadline]);
+  // One controller per request, unhooked from the caller's signal afterwards: a poller's
+  // long-lived signal must not collect a listener per request (AbortSignal.any leaks so on
+  // some Node 20 releases).
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException('provider request timed out', 'TimeoutError'));
+  }, wire.requestTimeoutMs);
   try {
-    const response = await wire.fetch(url, { ...init, redirect: 'manual', signal: both });
+    const response = await wire.fetch(url, {
+      ...init,
+      redirect: 'manual',
+      signal: controller.signal,
+    });
     const text = await response.text();
     return { kind: 'answered', status: response.status, headers: response.headers, text };
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    if (deadline.aborted) {
+    if (timedOut) {
       return {
         kind: 'unreachable',
         code: 'timeout',
@@ -46,7 +59,26 @@ export async function exchange(
       };
     }
     return { kind: 'unreachable', code: 'network_error', detail: describeNetworkError(error) };
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * A signal for one call that follows `signal`, and `release()` to unhook it once the call is
+ * over, so a long-lived caller signal (a poller's) never collects a listener per call from
+ * libraries that add one and never remove it.
+ */
+export function callSignal(signal: AbortSignal) {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => signal.removeEventListener('abort', onAbort),
+  };
 }
 
 /** Parses a JSON answer; undefined when it is not JSON. */
