@@ -233,6 +233,24 @@ export function contractSuite<F extends FakeProviderCore>(suite: ContractSuite<F
       });
     });
 
+    it('a key the provider stops accepting (revoked) is provider_unavailable everywhere', async () => {
+      const provider = suite.provider(fake);
+      const jobId = await submitted(provider, scripted({ runMs: 10_000 }));
+      fake.account.keyRefused = true;
+      try {
+        expect((await submitFailure(provider, request(scripted({})))).code).toBe(
+          'provider_unavailable',
+        );
+        expect(keep(await provider.poll(jobId, never()))).toMatchObject({
+          state: 'poll_error',
+          failure: { code: 'provider_unavailable' },
+        });
+      } finally {
+        fake.account.keyRefused = false;
+      }
+      expect((await provider.poll(jobId, never())).state).toBe('running');
+    });
+
     it('out of credits at the provider is provider_unavailable', async () => {
       fake.account.outOfCredits = true;
       try {

@@ -96,6 +96,8 @@ export type JobPhase = 'queued' | 'running' | 'done' | 'canceled';
 export interface FakeAccount {
   /** Our balance at the provider is spent: submits are refused the provider's way. */
   outOfCredits: boolean;
+  /** Our key is refused (revoked, suspended): every request gets the provider's bad-key answer. */
+  keyRefused: boolean;
   /** Every request answers this (a provider-wide outage), until set back to null. */
   outage: FakeFault | null;
 }
@@ -123,7 +125,7 @@ const FTYP = Buffer.from('000000186674797069736f6d0000020069736f6d69736f32', 'he
 export class FakeProviderCore {
   readonly requests: RecordedRequest[] = [];
   readonly jobs = new Map<string, FakeJob>();
-  readonly account: FakeAccount = { outOfCredits: false, outage: null };
+  readonly account: FakeAccount = { outOfCredits: false, keyRefused: false, outage: null };
   /** Submissions per prompt, counted before any scripted fault (a 5xx'd POST still arrived). */
   readonly submissionsByPrompt = new Map<string, number>();
   private readonly scripts: { tag: string; script: JobScript }[] = [];
@@ -149,6 +151,7 @@ export class FakeProviderCore {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Scripts every job whose prompt contains `tag` (`''`: every job); the latest match wins. */
   script(tag: string, script: JobScript) {
     this.scripts.push({ tag, script });
   }

@@ -100,7 +100,7 @@ export class FakeFal extends FakeProviderCore {
         },
       };
     }
-    if (authorization !== `Key ${this.apiKey}`) {
+    if (authorization !== `Key ${this.apiKey}` || this.account.keyRefused) {
       return { status: 401, body: { detail: 'No user found for Key ID and Secret' } };
     }
 

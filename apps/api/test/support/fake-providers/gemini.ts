@@ -89,7 +89,7 @@ export class FakeGemini extends FakeProviderCore {
         "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
       );
     }
-    if (key !== this.apiKey) {
+    if (key !== this.apiKey || this.account.keyRefused) {
       return googleError(
         400,
         'INVALID_ARGUMENT',

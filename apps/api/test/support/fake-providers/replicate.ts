@@ -67,7 +67,7 @@ export class FakeReplicate extends FakeProviderCore {
       return null;
     }
     if (this.account.outage) return this.fault(x, this.account.outage, this.render);
-    if (x.req.headers.authorization !== `Bearer ${this.apiToken}`) {
+    if (x.req.headers.authorization !== `Bearer ${this.apiToken}` || this.account.keyRefused) {
       return {
         status: 401,
         body: {

@@ -69,7 +69,7 @@ export class FakeRunway extends FakeProviderCore {
       return null;
     }
     if (this.account.outage) return this.fault(x, this.account.outage, this.render);
-    if (x.req.headers.authorization !== `Bearer ${this.apiSecret}`) {
+    if (x.req.headers.authorization !== `Bearer ${this.apiSecret}` || this.account.keyRefused) {
       return { status: 401, body: { error: 'Invalid API key' } };
     }
     const version = x.req.headers['x-runway-version'];
