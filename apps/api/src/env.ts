@@ -47,166 +47,164 @@ const PROVIDER_KEYS = [
  * Configuration of the API and worker processes, validated once at start-up. Names are fixed by
  * SPEC §2; nothing else in the app reads `process.env`.
  */
-export const envSchema = z
-  .object({
-    DATABASE_URL: z
-      .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
-      .optional(),
-    PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    SEED_DEMO: booleanString.default(true),
-    ADMIN_EMAIL: z
-      .email()
-      .transform((e) => e.toLowerCase())
-      .optional(),
-    ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-    WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),
-    /**
-     * Serve the demo webhook receiver (`/demo/webhook-receiver/…`) and let webhooks reach it, and
-     * nothing else on this machine. Unset: on exactly when `SEED_DEMO` is (see `demoReceiverEnabled`).
-     */
-    DEMO_WEBHOOK_RECEIVER: booleanString.optional(),
-    /** Whole-attempt budget of one webhook delivery (connect, send, answer). */
-    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
-    /**
-     * Delays before each retry of a failed delivery, e.g. `5s,5m,30m,2h,5h,10h,10h` (the default:
-     * 8 attempts over 27.6 hours). Each delay gets ±20 % jitter.
-     */
-    WEBHOOK_RETRY_SCHEDULE: z
-      .string()
-      .transform((text, ctx) => {
-        const delays = parseRetrySchedule(text);
-        if (!delays) {
-          ctx.addIssue({
-            code: 'custom',
-            message: 'must be comma-separated durations such as 5s,5m,2h (ms, s, m, h; at most 20)',
-          });
-          return z.NEVER;
-        }
-        return delays;
-      })
-      .default(parseRetrySchedule('5s,5m,30m,2h,5h,10h,10h') ?? []),
-    /**
-     * Ed25519 private key (PKCS#8 PEM; `\n` escapes allowed) that signs settlement statements. Set
-     * the same key on every API process; unset, one is generated and kept in DATA_DIR.
-     */
-    STATEMENT_SIGNING_KEY: z.string().min(1).optional(),
-    /** Webhook deliveries one worker process attempts at once. */
-    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-    SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(400),
-    /** Per-attempt timeout of the simulator; `[sim:timeout]` exceeds it. */
-    SIMULATOR_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
-    /** Attempts a task gets for transient errors before it finally fails (and is refunded). */
-    TASK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
-    /** First retry delay of a task; doubles per attempt. */
-    TASK_RETRY_BASE_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
-    /** Task jobs one worker fetches per poll, and the number of fetch loops per worker process. */
-    WORKER_TASK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(250),
-    WORKER_TASK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-    /** Seconds a worker waits between fetches (pg-boss's polling interval; 0.5 is its minimum). */
-    WORKER_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(0.5),
-    /** The address clients reach this service at (links in responses, e.g. simulated videos). */
-    PUBLIC_BASE_URL: z.url().optional(),
-    /** An OpenAI-style videos API (create, poll, fetch content); registered as provider `openai`. */
-    OPENAI_VIDEOS_BASE_URL: z.url().optional(),
-    OPENAI_VIDEOS_API_KEY: z.string().min(1).optional(),
-    OPENAI_VIDEOS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(1_500_000).default(600_000),
-    OPENAI_VIDEOS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(5000),
-    /** JSON object: catalogue model id → the provider's model id, e.g. {"sora-2":"sora-2-pro"}. */
-    OPENAI_VIDEOS_MODEL_MAP: z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return z.record(z.string(), z.string()).parse(JSON.parse(text));
-        } catch {
-          ctx.addIssue({
-            code: 'custom',
-            message: 'must be a JSON object of model id → provider model id',
-          });
-          return z.NEVER;
-        }
-      })
-      .optional(),
-    // Live video providers (docs/providers.md). Each registers when its key is set; its base URL
-    // defaults to the provider's own API, and a base URL without its key is refused.
-    /** fal.ai queue API: `key_id:key_secret`; registered as provider `fal`. */
-    FAL_KEY: secret.optional(),
-    /** fal's queue host; default `https://queue.fal.run`. */
-    FAL_BASE_URL: z.url().optional(),
-    FAL_POLL_MS: pollMs(2000),
-    FAL_TIMEOUT_MS: attemptMs,
-    /** Replicate predictions API token; registered as provider `replicate`. */
-    REPLICATE_API_TOKEN: secret.optional(),
-    /** Default `https://api.replicate.com/v1`. */
-    REPLICATE_BASE_URL: z.url().optional(),
-    REPLICATE_POLL_MS: pollMs(2000),
-    REPLICATE_TIMEOUT_MS: attemptMs,
-    /** Runway API secret; registered as provider `runway`. */
-    RUNWAYML_API_SECRET: secret.optional(),
-    /** Default `https://api.dev.runwayml.com`. */
-    RUNWAY_BASE_URL: z.url().optional(),
-    /** Sent as `X-Runway-Version`, which the API requires. */
-    RUNWAY_API_VERSION: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2024-11-06')
-      .default('2024-11-06'),
-    /** Runway asks for at most one status request per task every 5 s. */
-    RUNWAY_POLL_MS: pollMs(6000),
-    RUNWAY_TIMEOUT_MS: attemptMs,
-    /** Gemini API key (Gemini Omni video through Interactions); registered as provider `gemini`. */
-    GEMINI_API_KEY: secret.optional(),
-    /** Default `https://generativelanguage.googleapis.com`. */
-    GEMINI_BASE_URL: z.url().optional(),
-    GEMINI_API_VERSION: z
-      .string()
-      .regex(/^v\d+(alpha|beta)?\d*$/, 'must be an API version such as v1beta')
-      .default('v1beta'),
-    /** Sent as `Api-Revision` when set, pinning the response envelope (e.g. `2026-05-20`). */
-    GEMINI_API_REVISION: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-05-20')
-      .optional(),
-    /** `uri`: a Files API link fetched with the key; `inline`: base64 inside the answer. */
-    GEMINI_VIDEO_DELIVERY: z
-      .enum(['uri', 'inline'], { error: 'must be uri or inline' })
-      .default('uri'),
-    GEMINI_POLL_MS: pollMs(5000),
-    GEMINI_TIMEOUT_MS: attemptMs,
-    /** How long one HTTP request to a live provider may wait for its answer. */
-    PROVIDER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
-    /** Requests per minute per API key on the public REST API. */
-    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
-    /** Bearer token that `GET /metrics` requires; unset leaves it open (restrict it at the network). */
-    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
-    /**
-     * `json`: JSON lines for machines. `pretty`: readable lines and a start-up banner (admin URL,
-     * sign-in, demo key) for people. Unset: pretty when stdout is a terminal, JSON otherwise.
-     */
-    LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
-    /** https://no-color.org: set (not empty), the readable output has no colours. */
-    NO_COLOR: z
-      .string()
-      .optional()
-      .transform((value) => value !== undefined),
-    /** Where the embedded PostgreSQL cluster and local state live when DATABASE_URL is unset. */
-    DATA_DIR: z.string().min(1).default(join(REPO_ROOT, '.data')),
-    /**
-     * Port of the embedded PostgreSQL. Set, it is required: a port another server holds stops the
-     * start. Unset, DEFAULT_EMBEDDED_PG_PORT is preferred and a taken one is replaced by a free
-     * port, recorded in the cluster's directory.
-     */
-    EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
-  })
-  .superRefine((env, ctx) => {
-    for (const [url, key] of PROVIDER_KEYS) {
-      if (env[url] && !env[key]) {
-        ctx.addIssue({ code: 'custom', path: [url], message: `is set but ${key} is not` });
+const envFields = z.object({
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  SEED_DEMO: booleanString.default(true),
+  ADMIN_EMAIL: z
+    .email()
+    .transform((e) => e.toLowerCase())
+    .optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanString.default(false),
+  /**
+   * Serve the demo webhook receiver (`/demo/webhook-receiver/…`) and let webhooks reach it, and
+   * nothing else on this machine. Unset: on exactly when `SEED_DEMO` is (see `demoReceiverEnabled`).
+   */
+  DEMO_WEBHOOK_RECEIVER: booleanString.optional(),
+  /** Whole-attempt budget of one webhook delivery (connect, send, answer). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * Delays before each retry of a failed delivery, e.g. `5s,5m,30m,2h,5h,10h,10h` (the default:
+   * 8 attempts over 27.6 hours). Each delay gets ±20 % jitter.
+   */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .transform((text, ctx) => {
+      const delays = parseRetrySchedule(text);
+      if (!delays) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be comma-separated durations such as 5s,5m,2h (ms, s, m, h; at most 20)',
+        });
+        return z.NEVER;
       }
+      return delays;
+    })
+    .default(parseRetrySchedule('5s,5m,30m,2h,5h,10h,10h') ?? []),
+  /**
+   * Ed25519 private key (PKCS#8 PEM; `\n` escapes allowed) that signs settlement statements. Set
+   * the same key on every API process; unset, one is generated and kept in DATA_DIR.
+   */
+  STATEMENT_SIGNING_KEY: z.string().min(1).optional(),
+  /** Webhook deliveries one worker process attempts at once. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(400),
+  /** Per-attempt timeout of the simulator; `[sim:timeout]` exceeds it. */
+  SIMULATOR_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(2000),
+  /** Attempts a task gets for transient errors before it finally fails (and is refunded). */
+  TASK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** First retry delay of a task; doubles per attempt. */
+  TASK_RETRY_BASE_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+  /** Task jobs one worker fetches per poll, and the number of fetch loops per worker process. */
+  WORKER_TASK_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(250),
+  WORKER_TASK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Seconds a worker waits between fetches (pg-boss's polling interval; 0.5 is its minimum). */
+  WORKER_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(0.5),
+  /** The address clients reach this service at (links in responses, e.g. simulated videos). */
+  PUBLIC_BASE_URL: z.url().optional(),
+  /** An OpenAI-style videos API (create, poll, fetch content); registered as provider `openai`. */
+  OPENAI_VIDEOS_BASE_URL: z.url().optional(),
+  OPENAI_VIDEOS_API_KEY: z.string().min(1).optional(),
+  OPENAI_VIDEOS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(1_500_000).default(600_000),
+  OPENAI_VIDEOS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(5000),
+  /** JSON object: catalogue model id → the provider's model id, e.g. {"sora-2":"sora-2-pro"}. */
+  OPENAI_VIDEOS_MODEL_MAP: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string(), z.string()).parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a JSON object of model id → provider model id',
+        });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  // Live video providers (docs/providers.md). Each registers when its key is set; its base URL
+  // defaults to the provider's own API, and a base URL without its key is refused.
+  /** fal.ai queue API: `key_id:key_secret`; registered as provider `fal`. */
+  FAL_KEY: secret.optional(),
+  /** fal's queue host; default `https://queue.fal.run`. */
+  FAL_BASE_URL: z.url().optional(),
+  FAL_POLL_MS: pollMs(2000),
+  FAL_TIMEOUT_MS: attemptMs,
+  /** Replicate predictions API token; registered as provider `replicate`. */
+  REPLICATE_API_TOKEN: secret.optional(),
+  /** Default `https://api.replicate.com/v1`. */
+  REPLICATE_BASE_URL: z.url().optional(),
+  REPLICATE_POLL_MS: pollMs(2000),
+  REPLICATE_TIMEOUT_MS: attemptMs,
+  /** Runway API secret; registered as provider `runway`. */
+  RUNWAYML_API_SECRET: secret.optional(),
+  /** Default `https://api.dev.runwayml.com`. */
+  RUNWAY_BASE_URL: z.url().optional(),
+  /** Sent as `X-Runway-Version`, which the API requires. */
+  RUNWAY_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2024-11-06')
+    .default('2024-11-06'),
+  /** Runway asks for at most one status request per task every 5 s. */
+  RUNWAY_POLL_MS: pollMs(6000),
+  RUNWAY_TIMEOUT_MS: attemptMs,
+  /** Gemini API key (Gemini Omni video through Interactions); registered as provider `gemini`. */
+  GEMINI_API_KEY: secret.optional(),
+  /** Default `https://generativelanguage.googleapis.com`. */
+  GEMINI_BASE_URL: z.url().optional(),
+  GEMINI_API_VERSION: z
+    .string()
+    .regex(/^v\d+(alpha|beta)?\d*$/, 'must be an API version such as v1beta')
+    .default('v1beta'),
+  /** Sent as `Api-Revision` when set, pinning the response envelope (e.g. `2026-05-20`). */
+  GEMINI_API_REVISION: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-05-20')
+    .optional(),
+  /** `uri`: a Files API link fetched with the key; `inline`: base64 inside the answer. */
+  GEMINI_VIDEO_DELIVERY: z
+    .enum(['uri', 'inline'], { error: 'must be uri or inline' })
+    .default('uri'),
+  GEMINI_POLL_MS: pollMs(5000),
+  GEMINI_TIMEOUT_MS: attemptMs,
+  /** How long one HTTP request to a live provider may wait for its answer. */
+  PROVIDER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
+  /** Requests per minute per API key on the public REST API. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Bearer token that `GET /metrics` requires; unset leaves it open (restrict it at the network). */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * `json`: JSON lines for machines. `pretty`: readable lines and a start-up banner (admin URL,
+   * sign-in, demo key) for people. Unset: pretty when stdout is a terminal, JSON otherwise.
+   */
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
+  /** https://no-color.org: set (not empty), the readable output has no colours. */
+  NO_COLOR: z
+    .string()
+    .optional()
+    .transform((value) => value !== undefined),
+  /** Where the embedded PostgreSQL cluster and local state live when DATABASE_URL is unset. */
+  DATA_DIR: z.string().min(1).default(join(REPO_ROOT, '.data')),
+  /**
+   * Port of the embedded PostgreSQL. Set, it is required: a port another server holds stops the
+   * start. Unset, DEFAULT_EMBEDDED_PG_PORT is preferred and a taken one is replaced by a free
+   * port, recorded in the cluster's directory.
+   */
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+});
+
+export const envSchema = envFields.superRefine((env, ctx) => {
+  for (const [url, key] of PROVIDER_KEYS) {
+    if (env[url] && !env[key]) {
+      ctx.addIssue({ code: 'custom', path: [url], message: `is set but ${key} is not` });
     }
-  });
+  }
+});
 
 export type Env = z.infer<typeof envSchema>;
 
