@@ -100,13 +100,13 @@ describe('runway specifics', () => {
 
   it('PENDING and THROTTLED are both queued; RUNNING carries progress', async () => {
     const provider = runwayProvider(suite.fake);
-    const jobId = await suite.submitted(provider, suite.scripted({ queueMs: 150, runMs: 2_000 }));
+    const jobId = await suite.submitted(provider, suite.scripted({ queueMs: 1_000, runMs: 5_000 }));
     const first = await provider.poll(jobId, never());
     const second = await provider.poll(jobId, never());
     expect([first.state, second.state]).toEqual(['queued', 'queued']);
     const task = suite.fake.jobs.get(jobId);
     expect(task?.polls).toBe(2);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const running = await provider.poll(jobId, never());
     expect(running).toMatchObject({ state: 'running', progress: expect.any(Number) });
   });
