@@ -28,11 +28,26 @@ export function parseRetrySchedule(text: string): number[] | null {
   return delays;
 }
 
+/** An API key or token: no whitespace (a pasted newline would be sent as part of the header). */
+const secret = z.string().regex(/^\S+$/, 'must not contain whitespace');
+/** Pause between status polls of one provider job. */
+const pollMs = (fallback: number) => z.coerce.number().int().min(10).max(600_000).default(fallback);
+/** Budget of one attempt (submit until done) while the executor calls `generate()`. */
+const attemptMs = z.coerce.number().int().min(1000).max(7_200_000).default(900_000);
+
+/** Each live provider's base URL needs its key: a URL alone would silently register nothing. */
+const PROVIDER_KEYS = [
+  ['FAL_BASE_URL', 'FAL_KEY'],
+  ['REPLICATE_BASE_URL', 'REPLICATE_API_TOKEN'],
+  ['RUNWAY_BASE_URL', 'RUNWAYML_API_SECRET'],
+  ['GEMINI_BASE_URL', 'GEMINI_API_KEY'],
+] as const;
+
 /**
  * Configuration of the API and worker processes, validated once at start-up. Names are fixed by
  * SPEC §2; nothing else in the app reads `process.env`.
  */
-export const envSchema = z.object({
+const envFields = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
@@ -111,6 +126,53 @@ export const envSchema = z.object({
       }
     })
     .optional(),
+  // Live video providers (docs/providers.md). Each registers when its key is set; its base URL
+  // defaults to the provider's own API, and a base URL without its key is refused.
+  /** fal.ai queue API: `key_id:key_secret`; registered as provider `fal`. */
+  FAL_KEY: secret.optional(),
+  /** fal's queue host; default `https://queue.fal.run`. */
+  FAL_BASE_URL: z.url().optional(),
+  FAL_POLL_MS: pollMs(2000),
+  FAL_TIMEOUT_MS: attemptMs,
+  /** Replicate predictions API token; registered as provider `replicate`. */
+  REPLICATE_API_TOKEN: secret.optional(),
+  /** Default `https://api.replicate.com/v1`. */
+  REPLICATE_BASE_URL: z.url().optional(),
+  REPLICATE_POLL_MS: pollMs(2000),
+  REPLICATE_TIMEOUT_MS: attemptMs,
+  /** Runway API secret; registered as provider `runway`. */
+  RUNWAYML_API_SECRET: secret.optional(),
+  /** Default `https://api.dev.runwayml.com`. */
+  RUNWAY_BASE_URL: z.url().optional(),
+  /** Sent as `X-Runway-Version`, which the API requires. */
+  RUNWAY_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2024-11-06')
+    .default('2024-11-06'),
+  /** Runway asks for at most one status request per task every 5 s. */
+  RUNWAY_POLL_MS: pollMs(6000),
+  RUNWAY_TIMEOUT_MS: attemptMs,
+  /** Gemini API key (Gemini Omni video through Interactions); registered as provider `gemini`. */
+  GEMINI_API_KEY: secret.optional(),
+  /** Default `https://generativelanguage.googleapis.com`. */
+  GEMINI_BASE_URL: z.url().optional(),
+  GEMINI_API_VERSION: z
+    .string()
+    .regex(/^v\d+(alpha|beta)?\d*$/, 'must be an API version such as v1beta')
+    .default('v1beta'),
+  /** Sent as `Api-Revision` when set, pinning the response envelope (e.g. `2026-05-20`). */
+  GEMINI_API_REVISION: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-05-20')
+    .optional(),
+  /** `uri`: a Files API link fetched with the key; `inline`: base64 inside the answer. */
+  GEMINI_VIDEO_DELIVERY: z
+    .enum(['uri', 'inline'], { error: 'must be uri or inline' })
+    .default('uri'),
+  GEMINI_POLL_MS: pollMs(5000),
+  GEMINI_TIMEOUT_MS: attemptMs,
+  /** How long one HTTP request to a live provider may wait for its answer. */
+  PROVIDER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
   /** Requests per minute per API key on the public REST API. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** Bearer token that `GET /metrics` requires; unset leaves it open (restrict it at the network). */
@@ -134,6 +196,14 @@ export const envSchema = z.object({
    * port, recorded in the cluster's directory.
    */
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+});
+
+export const envSchema = envFields.superRefine((env, ctx) => {
+  for (const [url, key] of PROVIDER_KEYS) {
+    if (env[url] && !env[key]) {
+      ctx.addIssue({ code: 'custom', path: [url], message: `is set but ${key} is not` });
+    }
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -17,7 +17,7 @@ import { openDatabase } from './platform/database';
 import { createLogger } from './platform/logger';
 import { prettyLogDestination } from './platform/pretty-log';
 import { startQueue } from './platform/queue';
-import { createProviderRegistry } from './providers/registry';
+import { createProviderRegistry, liveProvidersFromEnv } from './providers/registry';
 import { buildServer } from './server';
 import { startWorker } from './worker';
 
@@ -118,17 +118,7 @@ async function main() {
           taskTimeoutMs: env.SIMULATOR_TIMEOUT_MS,
           publicBaseUrl: publicBaseUrl(env),
         },
-        httpVideos:
-          env.OPENAI_VIDEOS_BASE_URL && env.OPENAI_VIDEOS_API_KEY
-            ? {
-                name: 'openai',
-                baseUrl: env.OPENAI_VIDEOS_BASE_URL,
-                apiKey: env.OPENAI_VIDEOS_API_KEY,
-                taskTimeoutMs: env.OPENAI_VIDEOS_TIMEOUT_MS,
-                pollIntervalMs: env.OPENAI_VIDEOS_POLL_MS,
-                ...(env.OPENAI_VIDEOS_MODEL_MAP ? { modelMap: env.OPENAI_VIDEOS_MODEL_MAP } : {}),
-              }
-            : undefined,
+        ...liveProvidersFromEnv(env),
       }),
       retry: { maxAttempts: env.TASK_MAX_ATTEMPTS, baseDelayMs: env.TASK_RETRY_BASE_MS },
       taskBatchSize: env.WORKER_TASK_BATCH_SIZE,

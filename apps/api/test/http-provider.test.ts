@@ -12,7 +12,7 @@ import {
 const KEY = 'sk-test-SECRET-4f9a2c7e1b';
 
 let fake: FakeVideosServer;
-/** Every error message the adapter produced, checked for the key at the end. */
+/** Every error message and raw reason the adapter produced, checked for the key at the end. */
 const messages: string[] = [];
 
 beforeAll(async () => {
@@ -65,7 +65,7 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
   );
   expect(error).toBeInstanceOf(ProviderError);
   const providerError = error as ProviderError;
-  messages.push(providerError.message);
+  messages.push(providerError.message, providerError.raw ?? '');
   return providerError;
 }
 
@@ -118,15 +118,17 @@ describe('HTTP videos provider', () => {
     expect(urls[0]).toBe(`${fake.baseUrl}/videos`);
   });
 
-  it('5xx on create is a transient provider_error with a truncated body', async () => {
+  it('5xx on create is a transient provider_error; the truncated body is kept for support', async () => {
     const tag = scripted({
       create: [{ status: 502, body: `<html>${'Bad gateway '.repeat(500)}` }],
     });
     const error = await failure(provider().generate(request(tag), never()));
     expect(error.code).toBe('provider_error');
     expect(error.transient).toBe(true);
-    expect(error.message).toContain('502');
-    expect(error.message.length).toBeLessThan(400);
+    expect(error.raw).toContain('502');
+    expect(error.raw?.length).toBeLessThan(700);
+    // The customer reads a sentence, not the provider's HTML.
+    expect(error.message).toBe('The video provider failed to generate this video.');
   });
 
   it('429 on create is rate_limited with Retry-After in seconds', async () => {
@@ -177,7 +179,7 @@ describe('HTTP videos provider', () => {
     const error = await failure(provider().generate(request(tag), never()));
     expect(error.code).toBe('content_policy');
     expect(error.transient).toBe(false);
-    expect(error.message).toContain('blocked by moderation');
+    expect(error.raw).toContain('blocked by moderation');
   });
 
   it('a job failed for another reason is a transient provider_error', async () => {
@@ -187,7 +189,7 @@ describe('HTTP videos provider', () => {
     const error = await failure(provider().generate(request(tag), never()));
     expect(error.code).toBe('provider_error');
     expect(error.transient).toBe(true);
-    expect(error.message).toContain('video_generation_failed');
+    expect(error.raw).toContain('video_generation_failed');
   });
 
   it('aborting stops a never-completing job promptly and makes no further requests', async () => {
@@ -208,6 +210,9 @@ describe('HTTP videos provider', () => {
     // Rethrown unchanged, so the executor records it as `timeout`.
     expect(error).toBe(reason);
 
+    // A status request already on the wire when the abort came may still land at the fake (it
+    // records a request once it has read it); nothing may start after that.
+    await sleep(50);
     const seen = fake.requests.length;
     await sleep(100);
     expect(fake.requests.length).toBe(seen);
@@ -251,14 +256,17 @@ describe('HTTP videos provider', () => {
     const error = await failure(provider().generate(request(tag), never()));
     expect(error.code).toBe('network_error');
     expect(error.transient).toBe(true);
-    expect(error.message).toContain('POST /videos');
+    expect(error.raw).toContain('POST /videos');
   });
 
-  it('a connection destroyed while polling is a transient network_error', async () => {
-    const tag = scripted({ poll: ['destroy'] });
-    const error = await failure(provider().generate(request(tag), never()));
-    expect(error.code).toBe('network_error');
-    expect(error.transient).toBe(true);
+  it('a connection destroyed while polling does not abandon the job: polling goes on', async () => {
+    const tag = scripted({ poll: ['destroy'], pollsUntilDone: 1 });
+    const result = await provider().generate(request(tag), never());
+    const id = result.providerJobId ?? '';
+    const polls = fake.requests.filter((r) => r.method === 'GET' && r.path === `/videos/${id}`);
+    // One broken status request, one that saw the job completed; still one job.
+    expect(polls).toHaveLength(2);
+    expect(requestsFor(tag)).toHaveLength(1);
   });
 
   it('a refused connection is a transient network_error', async () => {
@@ -268,28 +276,31 @@ describe('HTTP videos provider', () => {
     );
     expect(error.code).toBe('network_error');
     expect(error.transient).toBe(true);
-    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.raw).toContain('ECONNREFUSED');
   });
 
-  it('401 is a permanent provider_error that names the misconfiguration', async () => {
+  it('401 is provider_unavailable (the account, not the task), the echoed key redacted', async () => {
     const wrongKey = 'sk-wrong-key-do-not-leak-99';
     const error = await failure(
       provider({ apiKey: wrongKey }).generate(request('[case-401]'), never()),
     );
-    expect(error.code).toBe('provider_error');
-    expect(error.transient).toBe(false);
-    expect(error.message).toContain('401');
-    expect(error.message).toContain('misconfiguration');
+    expect(error.code).toBe('provider_unavailable');
+    // Not permanent: today's executor retries it (it cannot pause a model yet), never refunds
+    // it as the task's own fault at the first attempt.
+    expect(error.transient).toBe(true);
+    expect(error.raw).toContain('401');
+    expect(error.message).not.toContain('401');
     // The fake echoes the presented key, as OpenAI does; the adapter must not repeat it.
+    expect(error.raw).not.toContain(wrongKey);
     expect(error.message).not.toContain(wrongKey);
-    expect(error.message).toContain('[redacted]');
+    expect(error.raw).toContain('[redacted]');
   });
 
-  it('403 is a permanent provider_error', async () => {
+  it('403 is provider_unavailable', async () => {
     const tag = scripted({ create: [{ status: 403, body: { error: { message: 'Forbidden' } } }] });
     const error = await failure(provider().generate(request(tag), never()));
-    expect(error.code).toBe('provider_error');
-    expect(error.transient).toBe(false);
+    expect(error.code).toBe('provider_unavailable');
+    expect(error.transient).toBe(true);
   });
 
   it('400 and 422 are permanent invalid_input', async () => {
@@ -315,21 +326,21 @@ describe('HTTP videos provider', () => {
     expect(error.transient).toBe(false);
   });
 
-  it('404 while polling is a transient provider_error', async () => {
+  it('404 while polling is lost (the job is gone: a new attempt resubmits)', async () => {
     const tag = scripted({
       poll: [{ status: 404, body: { error: { code: 'not_found', message: 'No such video.' } } }],
     });
     const error = await failure(provider().generate(request(tag), never()));
-    expect(error.code).toBe('provider_error');
+    expect(error.code).toBe('lost');
     expect(error.transient).toBe(true);
   });
 
-  it('404 on create (wrong base URL, retired API) is a permanent provider_error', async () => {
+  it('404 on create (wrong base URL, retired API) is provider_unavailable', async () => {
     const error = await failure(
       provider({ baseUrl: `${fake.baseUrl}/nope` }).generate(request('x'), never()),
     );
-    expect(error.code).toBe('provider_error');
-    expect(error.transient).toBe(false);
+    expect(error.code).toBe('provider_unavailable');
+    expect(error.raw).toContain('check the base URL');
   });
 
   it('never puts the API key in an error message', async () => {
@@ -345,6 +356,41 @@ describe('HTTP videos provider', () => {
     }
     expect(messages.length).toBeGreaterThan(10);
     for (const message of messages) expect(message).not.toContain(KEY);
+  });
+});
+
+describe('HTTP videos provider on the resumable contract', () => {
+  it('submit, poll, fetchOutput with the key; cancel is not offered by the protocol', async () => {
+    const tag = scripted({ pollsUntilDone: 2 });
+    const adapter = provider();
+    const submitted = await adapter.submit(request(tag), never());
+    if (submitted.kind !== 'submitted') throw new Error(JSON.stringify(submitted));
+    expect(await adapter.poll(submitted.jobId, never())).toMatchObject({ state: 'running' });
+    const done = await adapter.poll(submitted.jobId, never());
+    expect(done).toMatchObject({
+      state: 'succeeded',
+      output: { kind: 'url', needsProviderKey: true, contentType: 'video/mp4' },
+    });
+    if (done.state !== 'succeeded') return;
+    const fetched = await adapter.fetchOutput(done.output, never());
+    if (fetched.kind !== 'fetched') throw new Error(JSON.stringify(fetched));
+    const bytes = Buffer.from(await new Response(fetched.stream).arrayBuffer());
+    expect(bytes).toEqual(FAKE_MP4);
+    const download = fake.requests.filter((r) => r.path.endsWith('/content')).at(-1);
+    expect(download?.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(await adapter.cancel(submitted.jobId, never())).toBe('not_cancellable');
+  });
+
+  it('a throttled status request is poll_error with the wait, and the job is kept', async () => {
+    const tag = scripted({ poll: [{ status: 429, headers: { 'retry-after': '4' } }] });
+    const adapter = provider();
+    const submitted = await adapter.submit(request(tag), never());
+    if (submitted.kind !== 'submitted') throw new Error(JSON.stringify(submitted));
+    expect(await adapter.poll(submitted.jobId, never())).toMatchObject({
+      state: 'poll_error',
+      failure: { code: 'rate_limited', retryAfterMs: 4_000 },
+    });
+    expect(await adapter.poll(submitted.jobId, never())).toMatchObject({ state: 'succeeded' });
   });
 });
 

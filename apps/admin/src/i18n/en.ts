@@ -178,6 +178,8 @@ export const en = {
       network_error: 'Network error',
       content_policy: 'Refused by content policy',
       invalid_input: 'Invalid input',
+      provider_unavailable: 'Provider unavailable (account or outage)',
+      lost: 'Job lost by the provider',
       canceled: 'Canceled',
       insufficient_credits: 'Insufficient credits',
     },

@@ -177,6 +177,8 @@ export const zhCN: Messages = {
       network_error: '网络错误',
       content_policy: '内容策略拒绝',
       invalid_input: '输入无效',
+      provider_unavailable: '服务商不可用（账户或故障）',
+      lost: '服务商已丢失任务',
       canceled: '已取消',
       insufficient_credits: '积分不足',
     },
