@@ -4,17 +4,17 @@ import {
   BATCH_STATUSES,
   LEDGER_REF_TYPES,
   SETTLEMENT_STATUSES,
+  TASK_ERROR_CODES,
   TASK_STATUSES,
-} from '@batchreel/billing';
+  WEBHOOK_EVENTS,
+} from '@batchreel/contracts';
 import { describe, expect, it } from 'vitest';
 import { en } from '../../admin/src/i18n/en';
 import { zhCN } from '../../admin/src/i18n/zh-CN';
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from '../src/admin/audit';
 import { INTEGRITY_CODES } from '../src/ledger/integrity';
-import { TASK_ERROR_CODES } from '../src/providers/types';
 import { STAFF_ERROR_REASONS } from '../src/trpc/errors';
 import { STAFF_ROLES } from '../src/trpc/trpc';
-import { WEBHOOK_EVENTS } from '../src/webhooks/schemas';
 
 // The admin app's two catalogues, checked against each other and against every code the server
 // can put on a screen: a key missing in one language, or a new error code, audit action, status

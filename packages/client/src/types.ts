@@ -1,29 +1,38 @@
 // The public REST API's request and response bodies, field for field (snake_case) as the server's
 // zod schemas define them (apps/api/src/*/schemas.ts). Written out by hand on purpose: a package
 // never imports from an app, and these types are the client's contract with the wire format.
+// They cannot drift unnoticed: apps/api/test/client-contract.test.ts fails to typecheck when one
+// differs from what the API's schema infers, and the API's tests read every answer through this
+// client and validate it against the served OpenAPI document. Statuses come from the contracts.
+
+import type {
+  BatchStatus,
+  DeliveryStatus,
+  LedgerRefType,
+  SettlementStatus,
+  TaskStatus,
+  WebhookEventType,
+} from '@batchreel/contracts';
 
 /** ISO-8601 timestamp, as every response renders times. */
 export type Timestamp = string;
 
-/** Lifecycle of a batch: `queued` → `processing` → a final status. */
-export type BatchStatus = 'queued' | 'processing' | 'completed' | 'partial' | 'failed' | 'canceled';
-
-/** Money state of a batch: `pending` until settlement. */
-export type SettlementStatus = 'pending' | 'settled' | 'refunded';
-
-/** Lifecycle of one video task. */
-export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
-
-export const TASK_STATUSES: readonly TaskStatus[] = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'canceled',
-];
-
-/** Why a ledger row exists. */
-export type LedgerRefType = 'topup' | 'batch_upfront' | 'batch_refund' | 'adjustment';
+export type {
+  BatchStatus,
+  DeliveryStatus,
+  LedgerRefType,
+  SettlementStatus,
+  TaskStatus,
+  WebhookEventType,
+} from '@batchreel/contracts';
+export {
+  BATCH_STATUSES,
+  DELIVERY_STATUSES,
+  LEDGER_REF_TYPES,
+  SETTLEMENT_STATUSES,
+  TASK_STATUSES,
+  WEBHOOK_EVENT_TYPES,
+} from '@batchreel/contracts';
 
 /** One video to generate. */
 export interface VideoItem {
@@ -221,10 +230,6 @@ export interface SigningSecret {
   /** Rotated-out secrets still in their overlap window. */
   previous_secrets: { secret_prefix: string; expires_at: Timestamp }[];
 }
-
-export type WebhookEventType = 'batch.processing' | 'batch.completed' | 'batch.canceled';
-
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 export interface WebhookAttempt {
   attempted_at: Timestamp;

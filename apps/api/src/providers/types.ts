@@ -1,3 +1,8 @@
+import type { TaskErrorCode } from '@batchreel/contracts';
+
+// The codes are the contracts' (clients see them as `error_code`); re-exported for the executor.
+export type { TaskErrorCode };
+
 /**
  * The provider interface: one model runs on one provider. A provider turns a prompt into a video
  * URL or fails with a classified error; retries, timeouts and money are the executor's business.
@@ -24,20 +29,6 @@ export interface VideoProvider {
   /** Generates one video. Must stop promptly when `signal` aborts. Throws `ProviderError`. */
   generate(request: VideoRequest, signal: AbortSignal): Promise<VideoResult>;
 }
-
-/** Stable task error codes (`video_tasks.error_code`); the admin labels each in every language. */
-export const TASK_ERROR_CODES = [
-  'timeout',
-  'provider_error',
-  'rate_limited',
-  'network_error',
-  'content_policy',
-  'invalid_input',
-  'canceled',
-  'insufficient_credits',
-] as const;
-
-export type TaskErrorCode = (typeof TASK_ERROR_CODES)[number];
 
 /**
  * A classified provider failure. `transient` ones (network, 5xx, 429, overload, timeout) are
