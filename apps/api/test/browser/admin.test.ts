@@ -284,4 +284,50 @@ describe('admin app in Chromium', () => {
     );
     await page.context().close();
   });
+
+  it('finance uploads an items file: each problem names its line and task, a good file is quoted', async () => {
+    const page = await signIn(FINANCE);
+    await page.goto(`${t.baseUrl}/admin/batches/new`);
+    await page.getByTestId('new-batch-account').click();
+    await page.getByRole('option', { name: 'Demo Corp' }).click();
+    await page.getByTestId('new-batch-source').getByText('Upload CSV / JSONL').click();
+    const upload = (name: string, content: string) =>
+      page.locator('input[type="file"]').setInputFiles({
+        name,
+        mimeType: 'text/csv',
+        buffer: Buffer.from(content, 'utf8'),
+      });
+
+    // Read in the browser by the same parser as the CLI: a blank line and a quoted comma are
+    // fine, the problems are listed by line and task, and nothing can be quoted.
+    await upload(
+      'prompts.csv',
+      'prompt,model\n"A cat, at night",sora-2\n,sora-2\n\nA dog,sora-2,extra\nA bird,sora-2\n',
+    );
+    const problems = page.getByTestId('new-batch-file-problems');
+    await expect.poll(() => problems.isVisible()).toBe(true);
+    const listed = (await problems.locator('li').allInnerTexts()).map((line) => line.trim());
+    expect(listed).toEqual([
+      'Line 3, task #1: missing prompt',
+      'Line 5, task #2: not valid CSV: expect 2, got 3 on line 5',
+    ]);
+    expect(await page.getByTestId('quote-button').isDisabled()).toBe(true);
+    expect(await page.getByText('Fix the problems in the file first').count()).toBe(1);
+
+    // A good file (a cell across two lines, a model left to the default) is quoted; what the
+    // server refuses is pointed at the file's line too.
+    await upload(
+      'prompts.csv',
+      'prompt,model,seconds\n"A cat, at night",,\n\n"Two\nlines",no-such-model,\nA dog,sora-2,8\n',
+    );
+    await expect.poll(() => text(page, 'new-batch-parsed')).toBe('3 items read from the file');
+    expect(await problems.count()).toBe(0);
+    await page.getByTestId('quote-button').click();
+    const refused = page.getByTestId('quote-problems');
+    await expect.poll(() => refused.isVisible()).toBe(true);
+    expect((await refused.locator('li').allInnerTexts()).map((line) => line.trim())).toEqual([
+      "Task #1 (line 5) · model: Unknown model 'no-such-model'.",
+    ]);
+    await page.context().close();
+  });
 });
