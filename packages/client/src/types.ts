@@ -8,6 +8,7 @@
 import type {
   BatchStatus,
   DeliveryStatus,
+  ErrorCode,
   LedgerRefType,
   SettlementStatus,
   TaskStatus,
@@ -20,6 +21,7 @@ export type Timestamp = string;
 export type {
   BatchStatus,
   DeliveryStatus,
+  ErrorCode,
   LedgerRefType,
   SettlementStatus,
   TaskStatus,
@@ -28,6 +30,7 @@ export type {
 export {
   BATCH_STATUSES,
   DELIVERY_STATUSES,
+  ERROR_CODES,
   LEDGER_REF_TYPES,
   SETTLEMENT_STATUSES,
   TASK_STATUSES,
@@ -261,6 +264,12 @@ export interface WebhookDelivery {
 /** Newest first. */
 export type DeliveryPage = Page<WebhookDelivery>;
 
+/** `GET /webhook-deliveries/{id}` and `POST /webhook-deliveries/{id}/redeliver`. */
+export interface WebhookDeliveryResponse {
+  ok: true;
+  delivery: WebhookDelivery;
+}
+
 /**
  * What a webhook delivery's body holds: `data` is the batch as `GET /video-batch/{id}` shows it,
  * without its own delivery state.
@@ -275,8 +284,18 @@ export interface WebhookEvent {
 /** The error envelope every non-2xx answer carries. */
 export interface ErrorResponse {
   ok: false;
-  error: { code: string; message: string; details: { path: string; message: string }[] };
+  error: {
+    /** Stable; the document lists each with its status (`ERROR_CODES` of the contracts). */
+    code: ErrorCode;
+    /** A sentence for people; do not parse it. */
+    message: string;
+    details: { path: string; message: string }[];
+  };
   request_id: string;
-  required_credits?: number;
-  available_credits?: number;
+}
+
+/** The `402 insufficient_credits` envelope: what the batch needs and what the account has. */
+export interface InsufficientCreditsResponse extends ErrorResponse {
+  required_credits: number;
+  available_credits: number;
 }
