@@ -5,13 +5,11 @@ import { createApiKey } from '../src/accounts/api-keys';
 import { DEMO } from '../src/demo/seed';
 import { startTestApp, type TestApp } from './helpers';
 import { callerFor, createStaff, expectTrpcError, type Staff } from './support/admin';
+import { submitBatch, waitUntilSettled } from './support/scenarios';
 
 // What support and finance read in the admin app after real batches ran through the real worker:
 // the SPEC §5.7 seed scenario on Demo Corp, and a second account's batch with several failures
 // (for the search's filters and pages).
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
-type Json = any;
 
 let t: TestApp;
 let support: Staff;
@@ -24,26 +22,8 @@ let seedBatchId: string;
 let otherBatchId: string;
 
 async function submit(apiKey: string, prompts: string[]) {
-  const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
-    body: JSON.stringify({ items: prompts.map((prompt) => ({ prompt, model: DEMO.model.id })) }),
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as Json).batch_id as string;
-}
-
-async function waitUntilSettled(apiKey: string, batchId: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch/${batchId}`, {
-      headers: { 'x-api-key': apiKey },
-    });
-    const batch = (await response.json()) as Json;
-    if (batch.settlement_status !== 'pending') return batch;
-    if (Date.now() > deadline) throw new Error(`batch ${batchId} not settled`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const items = prompts.map((prompt) => ({ prompt, model: DEMO.model.id }));
+  return (await submitBatch(t, items, { apiKey })).batch_id;
 }
 
 beforeAll(async () => {
@@ -68,8 +48,8 @@ beforeAll(async () => {
     'A calm lake at dawn',
   ]);
   await Promise.all([
-    waitUntilSettled(DEMO.apiKey, seedBatchId),
-    waitUntilSettled(key.value.secret, otherBatchId),
+    waitUntilSettled(t, seedBatchId, { apiKey: DEMO.apiKey }),
+    waitUntilSettled(t, otherBatchId, { apiKey: key.value.secret }),
   ]);
 }, 60_000);
 afterAll(() => t?.close());
