@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIntegrity } from '../src/ledger/integrity';
 import { startTestApp, type TestApp } from './helpers';
+import { clientOf, submitBatch } from './support/scenarios';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -13,13 +14,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 async function submit(prompts: string[]): Promise<string> {
-  const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: JSON.stringify({ items: prompts.map((prompt) => ({ prompt, model: 'sora-2' })) }),
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { batch_id: string }).batch_id;
+  return (await submitBatch(t, prompts)).batch_id;
 }
 
 async function waitUntilSettled(batchIds: string[]) {
@@ -47,10 +42,7 @@ describe('ledger ids', () => {
     ]);
     // A batch canceled before it runs out: its waiting tasks are refunded at once.
     const canceled = await submit(scenes(30));
-    await fetch(`${t.baseUrl}/api/enterprise/video-batch/${canceled}/cancel`, {
-      method: 'POST',
-      headers: { 'x-api-key': 'demo-key' },
-    });
+    await (await clientOf(t)).cancelBatch(canceled);
     await waitUntilSettled([seedBatch, ...others, canceled]);
     // A top-up after it all, through the admin's own write path.
     const demo = await t.db.account.findFirstOrThrow({ where: { name: 'Demo Corp' } });

@@ -6,6 +6,7 @@ import { workerMetrics } from '../src/metrics/registry';
 import { createLogger } from '../src/platform/logger';
 import { buildServer } from '../src/server';
 import { startTestApp, type TestApp } from './helpers';
+import { type ApiTarget, clientOf, submitBatch } from './support/scenarios';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 interface Sample {
@@ -55,17 +56,13 @@ async function scrape(baseUrl: string) {
   return new Metrics(parseExposition(await response.text()));
 }
 
-async function submit(baseUrl: string, prompts: string[], webhookUrl?: string) {
-  const response = await fetch(`${baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: JSON.stringify({
-      items: prompts.map((prompt) => ({ prompt, model: 'sora-2' })),
-      ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
-    }),
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { batch_id: string }).batch_id;
+async function submit(target: ApiTarget, prompts: string[], webhookUrl?: string) {
+  const admitted = await submitBatch(
+    target,
+    prompts,
+    webhookUrl ? { webhook_url: webhookUrl } : {},
+  );
+  return admitted.batch_id;
 }
 
 describe('GET /metrics after a batch ran', () => {
@@ -79,7 +76,7 @@ describe('GET /metrics after a batch ran', () => {
     receiver = await startWebhookReceiver({ reply: () => 500 });
     t = await startTestApp({ worker: { webhooks: { retryScheduleMs: [50, 50] } } });
     batchId = await submit(
-      t.baseUrl,
+      t,
       ['A cat playing piano', 'A dog on a skateboard', 'Sunrise [sim:timeout]'],
       receiver.url,
     );
@@ -96,10 +93,9 @@ describe('GET /metrics after a batch ran', () => {
       30_000,
       'the batch to settle and its webhooks to fail',
     );
-    const read = await fetch(`${t.baseUrl}/api/enterprise/video-batch/${batchId}`, {
-      headers: { 'x-api-key': 'demo-key' },
-    });
-    expect(read.status).toBe(200);
+    const api = await clientOf(t);
+    await api.getBatch(batchId);
+    expect(api.last.status).toBe(200);
     expect((await fetch(`${t.baseUrl}/no/such/route/${batchId}`)).status).toBe(404);
     metrics = await scrape(t.baseUrl);
   }, 60_000);
@@ -191,7 +187,7 @@ describe('GET /metrics while work waits (no worker)', () => {
 
   it('counts queued work: reserved credits, queued tasks, the waiting batch-start job and its age', async () => {
     t = await startTestApp();
-    const batchId = await submit(t.baseUrl, ['One', 'Two', 'Three', 'Four']);
+    const batchId = await submit(t, ['One', 'Two', 'Three', 'Four']);
     // A batch the settlement flagged (simulated: the column is what the gauge reads).
     await t.db.batchJob.update({ where: { id: batchId }, data: { integrityError: 'test' } });
     await new Promise((resolve) => setTimeout(resolve, 1100));
