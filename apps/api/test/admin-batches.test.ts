@@ -5,7 +5,7 @@ import { createApiKey } from '../src/accounts/api-keys';
 import { DEMO } from '../src/demo/seed';
 import { startTestApp, type TestApp } from './helpers';
 import { callerFor, createStaff, expectTrpcError, type Staff } from './support/admin';
-import { submitBatch, waitUntilSettled } from './support/scenarios';
+import { itemsOf, submitBatch, waitUntilSettled } from './support/scenarios';
 
 // What support and finance read in the admin app after real batches ran through the real worker:
 // the SPEC §5.7 seed scenario on Demo Corp, and a second account's batch with several failures
@@ -21,11 +21,6 @@ let seedBatchId: string;
 /** Second Co's batch: 3 refused for content, 2 provider errors, 1 success. */
 let otherBatchId: string;
 
-async function submit(apiKey: string, prompts: string[]) {
-  const items = prompts.map((prompt) => ({ prompt, model: DEMO.model.id }));
-  return (await submitBatch(t, items, { apiKey })).batch_id;
-}
-
 beforeAll(async () => {
   t = await startTestApp({ worker: { latencyMs: 10, taskTimeoutMs: 300, retryBaseMs: 50 } });
   support = await createStaff(t.db, 'support');
@@ -38,15 +33,19 @@ beforeAll(async () => {
 
   const items = Array.from({ length: 20 }, (_, i) => `A cat playing piano #${i}`);
   items[7] = 'A slow scene [sim:timeout]';
-  seedBatchId = await submit(DEMO.apiKey, items);
-  otherBatchId = await submit(key.value.secret, [
-    'Fight scene [sim:content_policy] #1',
-    'A sign reading 50%_off [sim:content_policy]',
-    'A sign reading 50 off [sim:content_policy]',
-    'Broken upstream [sim:provider_error] #1',
-    'Broken upstream [sim:provider_error] #2',
-    'A calm lake at dawn',
-  ]);
+  seedBatchId = (await submitBatch(t, itemsOf(items, DEMO.model.id))).batch_id;
+  const otherItems = itemsOf(
+    [
+      'Fight scene [sim:content_policy] #1',
+      'A sign reading 50%_off [sim:content_policy]',
+      'A sign reading 50 off [sim:content_policy]',
+      'Broken upstream [sim:provider_error] #1',
+      'Broken upstream [sim:provider_error] #2',
+      'A calm lake at dawn',
+    ],
+    DEMO.model.id,
+  );
+  otherBatchId = (await submitBatch(t, otherItems, { apiKey: key.value.secret })).batch_id;
   await Promise.all([
     waitUntilSettled(t, seedBatchId, { apiKey: DEMO.apiKey }),
     waitUntilSettled(t, otherBatchId, { apiKey: key.value.secret }),

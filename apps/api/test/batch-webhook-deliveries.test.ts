@@ -43,9 +43,9 @@ let receiverBatchId: string;
 let receiverUrl: string;
 let otherKey: string;
 
-async function submit(webhookUrl: string) {
-  return (await submitBatch(t, prompts(5, 'A harbour'), { webhook_url: webhookUrl })).batch_id;
-}
+/** Five prompts with their webhook; resolves with the batch's id. */
+const withWebhook = async (webhookUrl: string) =>
+  (await submitBatch(t, prompts(5, 'A harbour'), { webhook_url: webhookUrl })).batch_id;
 
 beforeAll(async () => {
   t = await startTestApp({
@@ -66,8 +66,8 @@ beforeAll(async () => {
   otherKey = key.value.secret;
 
   receiverUrl = (await demoReceiverView(t)).url;
-  offlineBatchId = await submit('https://customer.com/webhook');
-  receiverBatchId = await submit(receiverUrl);
+  offlineBatchId = await withWebhook('https://customer.com/webhook');
+  receiverBatchId = await withWebhook(receiverUrl);
   // Both events of the offline batch have made their two attempts and wait for the third.
   await eventually(
     async () =>

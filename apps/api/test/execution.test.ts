@@ -18,10 +18,6 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function submit(texts: string[]) {
-  return (await submitBatch(t, texts)).batch_id;
-}
-
 const settled = (batchId: string) => waitUntilSettled(t, batchId);
 
 async function ledgerOf(batchId: string) {
@@ -49,7 +45,7 @@ describe('execution and settlement', () => {
     const before = await api.balance();
     const items = prompts(20);
     items[7] = 'A slow scene [sim:timeout]';
-    const batchId = await submit(items);
+    const { batch_id: batchId } = await submitBatch(t, items);
     const batch = await settled(batchId);
 
     expect(batch).toMatchObject({
@@ -92,7 +88,7 @@ describe('execution and settlement', () => {
   });
 
   it('charges everything and refunds nothing when every video succeeds', async () => {
-    const batchId = await submit(prompts(5));
+    const { batch_id: batchId } = await submitBatch(t, prompts(5));
     expect(await settled(batchId)).toMatchObject({
       status: 'completed',
       settlement_status: 'settled',
@@ -105,7 +101,10 @@ describe('execution and settlement', () => {
   });
 
   it('refunds everything when every video fails, without retrying permanent refusals', async () => {
-    const batchId = await submit(prompts(4, 'Forbidden [sim:content_policy]'));
+    const { batch_id: batchId } = await submitBatch(
+      t,
+      prompts(4, 'Forbidden [sim:content_policy]'),
+    );
     expect(await settled(batchId)).toMatchObject({
       status: 'failed',
       settlement_status: 'refunded',
@@ -123,7 +122,10 @@ describe('execution and settlement', () => {
   });
 
   it('retries transient failures: [sim:flaky] succeeds on its second attempt and is charged', async () => {
-    const batchId = await submit(['Wobbly connection [sim:flaky]', 'Steady shot']);
+    const { batch_id: batchId } = await submitBatch(t, [
+      'Wobbly connection [sim:flaky]',
+      'Steady shot',
+    ]);
     expect(await settled(batchId)).toMatchObject({
       status: 'completed',
       credits_spent: 20,
@@ -137,7 +139,7 @@ describe('execution and settlement', () => {
   });
 
   it('gives up on a provider that keeps failing after the allowed attempts, and refunds', async () => {
-    const batchId = await submit(['Broken upstream [sim:provider_error]']);
+    const { batch_id: batchId } = await submitBatch(t, ['Broken upstream [sim:provider_error]']);
     expect(await settled(batchId)).toMatchObject({
       status: 'failed',
       refunded_credits: 10,

@@ -6,7 +6,7 @@ import { workerMetrics } from '../src/metrics/registry';
 import { createLogger } from '../src/platform/logger';
 import { buildServer } from '../src/server';
 import { startTestApp, type TestApp } from './helpers';
-import { type ApiTarget, clientOf, submitBatch } from './support/scenarios';
+import { clientOf, submitBatch } from './support/scenarios';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 interface Sample {
@@ -56,15 +56,6 @@ async function scrape(baseUrl: string) {
   return new Metrics(parseExposition(await response.text()));
 }
 
-async function submit(target: ApiTarget, prompts: string[], webhookUrl?: string) {
-  const admitted = await submitBatch(
-    target,
-    prompts,
-    webhookUrl ? { webhook_url: webhookUrl } : {},
-  );
-  return admitted.batch_id;
-}
-
 describe('GET /metrics after a batch ran', () => {
   let t: TestApp;
   let receiver: WebhookReceiver;
@@ -75,11 +66,12 @@ describe('GET /metrics after a batch ran', () => {
     // The client's endpoint is down: every attempt gets a 500, so both events end `failed`.
     receiver = await startWebhookReceiver({ reply: () => 500 });
     t = await startTestApp({ worker: { webhooks: { retryScheduleMs: [50, 50] } } });
-    batchId = await submit(
+    const admitted = await submitBatch(
       t,
       ['A cat playing piano', 'A dog on a skateboard', 'Sunrise [sim:timeout]'],
-      receiver.url,
+      { webhook_url: receiver.url },
     );
+    batchId = admitted.batch_id;
     await eventually(
       async () => {
         const batch = await t.db.batchJob.findUniqueOrThrow({ where: { id: batchId } });
@@ -187,7 +179,7 @@ describe('GET /metrics while work waits (no worker)', () => {
 
   it('counts queued work: reserved credits, queued tasks, the waiting batch-start job and its age', async () => {
     t = await startTestApp();
-    const batchId = await submit(t, ['One', 'Two', 'Three', 'Four']);
+    const { batch_id: batchId } = await submitBatch(t, ['One', 'Two', 'Three', 'Four']);
     // A batch the settlement flagged (simulated: the column is what the gauge reads).
     await t.db.batchJob.update({ where: { id: batchId }, data: { integrityError: 'test' } });
     await new Promise((resolve) => setTimeout(resolve, 1100));

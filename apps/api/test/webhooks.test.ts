@@ -36,15 +36,16 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-async function submit(prompts: string[], webhookUrl: string, metadata?: Record<string, string>) {
-  const admitted = await submitBatch(t, prompts, {
-    webhook_url: webhookUrl,
-    ...(metadata ? { metadata } : {}),
-  });
-  return admitted.batch_id;
-}
-
 const prompts = (count: number) => numbered(count, 'A lighthouse');
+
+/** Submits the prompts with their webhook (and metadata); resolves with the batch's id. */
+const withWebhook = async (
+  texts: string[],
+  webhookUrl: string,
+  metadata?: Record<string, string>,
+) =>
+  (await submitBatch(t, texts, { webhook_url: webhookUrl, ...(metadata ? { metadata } : {}) }))
+    .batch_id;
 
 async function deliveriesOf(batchId: string) {
   const page = await api.webhookDeliveries({ batchId });
@@ -72,7 +73,7 @@ describe('webhooks', () => {
 
     const items = prompts(20);
     items[7] = 'A slow scene [sim:timeout]';
-    const batchId = await submit(items, receiver.url, { campaign: 'spring' });
+    const batchId = await withWebhook(items, receiver.url, { campaign: 'spring' });
 
     const delivery = await completedDelivery(batchId, 'delivered');
     const requests = receiver.received.filter((r) => r.body.includes(batchId));
@@ -137,7 +138,7 @@ describe('webhooks', () => {
       reply: (request, nth) => (request.type === 'batch.completed' && nth <= 2 ? 500 : 200),
     });
     try {
-      const batchId = await submit(prompts(10), flaky.url);
+      const batchId = await withWebhook(prompts(10), flaky.url);
       const delivery = await completedDelivery(batchId, 'delivered');
       expect(delivery.attempt_count).toBe(3);
       expect(delivery.attempts.map((a) => a.status_code)).toEqual([500, 500, 200]);
@@ -167,7 +168,7 @@ describe('webhooks', () => {
     });
     try {
       const started = Date.now();
-      const batchId = await submit(prompts(10), hanging.url);
+      const batchId = await withWebhook(prompts(10), hanging.url);
       // Settlement does not wait for the receiver.
       const settledAt = await eventually(
         async () => (await api.getBatch(batchId)).settled_at,
@@ -223,13 +224,13 @@ describe('webhooks', () => {
   it('keeps delivering to healthy receivers while another receiver hangs', async () => {
     const hanging = await startWebhookReceiver({ reply: () => 'hang' });
     try {
-      const stuck = await submit(prompts(10), hanging.url);
+      const stuck = await withWebhook(prompts(10), hanging.url);
       await eventually(
         () => hanging.received.length >= 1,
         10_000,
         'the hanging receiver to be hit',
       );
-      const healthyBatch = await submit(prompts(10), receiver.url);
+      const healthyBatch = await withWebhook(prompts(10), receiver.url);
       const delivered = await completedDelivery(healthyBatch, 'delivered');
       // The healthy batch's event went out while the hanging receiver still held attempts.
       const stuckDeliveries = await deliveriesOf(stuck);
@@ -252,7 +253,7 @@ describe('webhooks', () => {
     expect(expiresIn).toBeGreaterThan(3_500_000);
     expect(expiresIn).toBeLessThanOrEqual(3_600_000);
 
-    const batchId = await submit(prompts(10), receiver.url);
+    const batchId = await withWebhook(prompts(10), receiver.url);
     await completedDelivery(batchId, 'delivered');
     const [request] = receiver.of('batch.completed').filter((r) => r.body.includes(batchId));
     if (!request) throw new Error('no delivery');

@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/admin/passwords';
 import { startTestApp, type TestApp } from '../helpers';
+import { prompts, submitBatch, waitUntilSettled } from '../support/scenarios';
 import { eventually, startWebhookReceiver } from '../support/webhook-receiver';
 import { adminAssetsDir, launchChromium, SCREENSHOT_DIR } from './support';
 
@@ -18,16 +19,6 @@ let t: TestApp;
 let browser: Browser;
 let batchId: string;
 let accountId: string;
-
-async function waitUntilSettled(id: string) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const batch = await t.db.batchJob.findUniqueOrThrow({ where: { id } });
-    if (batch.settledAt) return batch;
-    if (Date.now() > deadline) throw new Error(`batch ${id} did not settle`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 beforeAll(async () => {
   t = await startTestApp({
@@ -46,14 +37,9 @@ beforeAll(async () => {
     prompt: i === 7 ? 'A slow sunrise over the Bund [sim:timeout]' : `A lighthouse at dusk #${i}`,
     model: 'sora-2',
   }));
-  const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: JSON.stringify({ items }),
-  });
-  expect(response.status).toBe(202);
-  batchId = ((await response.json()) as { batch_id: string }).batch_id;
-  accountId = (await waitUntilSettled(batchId)).accountId;
+  batchId = (await submitBatch(t, items)).batch_id;
+  await waitUntilSettled(t, batchId);
+  accountId = (await t.db.batchJob.findUniqueOrThrow({ where: { id: batchId } })).accountId;
   browser = await launchChromium();
   await mkdir(SCREENSHOT_DIR, { recursive: true });
 }, 240_000);
@@ -190,19 +176,10 @@ describe('admin app in Chromium', () => {
     // A batch whose webhook receiver keeps failing, so the deliveries screen has attempts to show.
     const receiver = await startWebhookReceiver({ reply: () => 500 });
     try {
-      const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-        method: 'POST',
-        headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-        body: JSON.stringify({
-          items: Array.from({ length: 10 }, (_, i) => ({
-            prompt: `Koi pond #${i}`,
-            model: 'sora-2',
-          })),
-          webhook_url: receiver.url,
-        }),
+      const { batch_id: id } = await submitBatch(t, prompts(10, 'Koi pond'), {
+        webhook_url: receiver.url,
       });
-      const { batch_id: id } = (await response.json()) as { batch_id: string };
-      await waitUntilSettled(id);
+      await waitUntilSettled(t, id);
       await eventually(() => receiver.of('batch.completed').length >= 2, 20_000, 'two attempts');
 
       const page = await signIn(FINANCE);

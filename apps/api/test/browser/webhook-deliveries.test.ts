@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/admin/passwords';
 import type { LookupFunction } from '../../src/platform/outbound';
 import { startTestApp, type TestApp } from '../helpers';
+import { demoReceiverView } from '../support/demo-receiver';
+import { prompts, submitBatch } from '../support/scenarios';
 import { eventually } from '../support/webhook-receiver';
 import { adminAssetsDir, launchChromium, SCREENSHOT_DIR } from './support';
 
@@ -28,18 +30,9 @@ let browser: Browser;
 let offlineBatchId: string;
 let receiverBatchId: string;
 
-async function submit(webhookUrl: string) {
-  const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: JSON.stringify({
-      items: Array.from({ length: 4 }, (_, i) => ({ prompt: `A ferry #${i}`, model: 'sora-2' })),
-      webhook_url: webhookUrl,
-    }),
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { batch_id: string }).batch_id;
-}
+/** Four prompts with their webhook; resolves with the batch's id. */
+const withWebhook = async (webhookUrl: string) =>
+  (await submitBatch(t, prompts(4, 'A ferry'), { webhook_url: webhookUrl })).batch_id;
 
 beforeAll(async () => {
   t = await startTestApp({
@@ -61,11 +54,9 @@ beforeAll(async () => {
       passwordHash: await hashPassword(PASSWORD),
     },
   });
-  const receiver = await fetch(`${t.baseUrl}/demo/webhook-receiver`, {
-    headers: { 'x-api-key': 'demo-key' },
-  });
-  offlineBatchId = await submit('https://customer.com/webhook');
-  receiverBatchId = await submit(((await receiver.json()) as { url: string }).url);
+  const receiver = await demoReceiverView(t);
+  offlineBatchId = await withWebhook('https://customer.com/webhook');
+  receiverBatchId = await withWebhook(receiver.url);
   await eventually(
     async () =>
       (await t.db.webhookDelivery.count({
