@@ -1,19 +1,17 @@
+import type { BatchStatus, DeliveryStatus, TaskStatus } from '@batchreel/contracts';
 import { BatchreelApiError, errorFromResponse } from './errors';
 import type {
   Balance,
   Batch,
   BatchAdmitted,
   BatchPage,
-  BatchStatus,
   CreateBatchRequest,
   DeliveryPage,
-  DeliveryStatus,
   LedgerPage,
   Quote,
   SigningSecret,
   Task,
   TaskPage,
-  TaskStatus,
   WebhookDeliveryResponse,
 } from './types';
 

@@ -3,7 +3,8 @@
 // never imports from an app, and these types are the client's contract with the wire format.
 // They cannot drift unnoticed: apps/api/test/client-contract.test.ts fails to typecheck when one
 // differs from what the API's schema infers, and the API's tests read every answer through this
-// client and validate it against the served OpenAPI document. Statuses come from the contracts.
+// client and validate it against the served OpenAPI document. Statuses come from the contracts,
+// which the package's index re-exports.
 
 import type {
   BatchStatus,
@@ -17,25 +18,6 @@ import type {
 
 /** ISO-8601 timestamp, as every response renders times. */
 export type Timestamp = string;
-
-export type {
-  BatchStatus,
-  DeliveryStatus,
-  ErrorCode,
-  LedgerRefType,
-  SettlementStatus,
-  TaskStatus,
-  WebhookEventType,
-} from '@batchreel/contracts';
-export {
-  BATCH_STATUSES,
-  DELIVERY_STATUSES,
-  ERROR_CODES,
-  LEDGER_REF_TYPES,
-  SETTLEMENT_STATUSES,
-  TASK_STATUSES,
-  WEBHOOK_EVENT_TYPES,
-} from '@batchreel/contracts';
 
 /** One video to generate. */
 export interface VideoItem {
