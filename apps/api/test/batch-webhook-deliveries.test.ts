@@ -43,10 +43,6 @@ let receiverBatchId: string;
 let receiverUrl: string;
 let otherKey: string;
 
-/** Five prompts with their webhook; resolves with the batch's id. */
-const withWebhook = async (webhookUrl: string) =>
-  (await submitBatch(t, prompts(5, 'A harbour'), { webhook_url: webhookUrl })).batch_id;
-
 beforeAll(async () => {
   t = await startTestApp({
     demoReceiver: true,
@@ -66,8 +62,11 @@ beforeAll(async () => {
   otherKey = key.value.secret;
 
   receiverUrl = (await demoReceiverView(t)).url;
-  offlineBatchId = await withWebhook('https://customer.com/webhook');
-  receiverBatchId = await withWebhook(receiverUrl);
+  const harbours = prompts(5, 'A harbour');
+  ({ batch_id: offlineBatchId } = await submitBatch(t, harbours, {
+    webhook_url: 'https://customer.com/webhook',
+  }));
+  ({ batch_id: receiverBatchId } = await submitBatch(t, harbours, { webhook_url: receiverUrl }));
   // Both events of the offline batch have made their two attempts and wait for the third.
   await eventually(
     async () =>

@@ -30,10 +30,6 @@ let browser: Browser;
 let offlineBatchId: string;
 let receiverBatchId: string;
 
-/** Four prompts with their webhook; resolves with the batch's id. */
-const withWebhook = async (webhookUrl: string) =>
-  (await submitBatch(t, prompts(4, 'A ferry'), { webhook_url: webhookUrl })).batch_id;
-
 beforeAll(async () => {
   t = await startTestApp({
     adminAssetsDir: adminAssetsDir(),
@@ -55,8 +51,11 @@ beforeAll(async () => {
     },
   });
   const receiver = await demoReceiverView(t);
-  offlineBatchId = await withWebhook('https://customer.com/webhook');
-  receiverBatchId = await withWebhook(receiver.url);
+  const ferries = prompts(4, 'A ferry');
+  ({ batch_id: offlineBatchId } = await submitBatch(t, ferries, {
+    webhook_url: 'https://customer.com/webhook',
+  }));
+  ({ batch_id: receiverBatchId } = await submitBatch(t, ferries, { webhook_url: receiver.url }));
   await eventually(
     async () =>
       (await t.db.webhookDelivery.count({
