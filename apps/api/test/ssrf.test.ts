@@ -24,7 +24,7 @@ import { clientOf, prompts, refusal, submitBatch } from './support/scenarios';
 import { eventually } from './support/webhook-receiver';
 
 /** A one-item batch with `webhook_url`, as the demo account, refused or admitted. */
-async function submitWithWebhook(t: TestApp, webhookUrl: string) {
+async function createBatchWithWebhook(t: TestApp, webhookUrl: string) {
   const api = await clientOf(t);
   return api.createBatch({
     items: [{ prompt: 'A cat', model: 'sora-2' }],
@@ -152,14 +152,14 @@ describe('at admission (WEBHOOK_ALLOW_PRIVATE_NETWORKS=false)', () => {
   it('answers 422 naming webhook_url for every blocked form, and writes nothing', async () => {
     const before = await snapshotDatabase(t.db);
     for (const host of [...LOOPBACK_V4_FORMS, ...LOOPBACK_V6_FORMS, ...OTHER_BLOCKED]) {
-      const refused = await refusal(submitWithWebhook(t, `https://${host}:8443/hook`));
+      const refused = await refusal(createBatchWithWebhook(t, `https://${host}:8443/hook`));
       expect(refused.status, host).toBe(422);
       expect(refused.code).toBe('invalid_request');
       expect(refused.details, host).toEqual([
         { path: 'webhook_url', message: expect.stringMatching(/public address/) },
       ]);
     }
-    const http = await refusal(submitWithWebhook(t, 'http://hooks.customer.example/hook'));
+    const http = await refusal(createBatchWithWebhook(t, 'http://hooks.customer.example/hook'));
     expect(http.details).toEqual([{ path: 'webhook_url', message: 'Must use https.' }]);
     await expectNothingWritten(t.db, before);
   });
@@ -536,7 +536,7 @@ describe('the demo receiver: the one own endpoint allowed (WEBHOOK_ALLOW_PRIVATE
         `${receiverUrl}/extra`,
         `${receiverUrl}?x=1`,
       ]) {
-        const refused = await refusal(submitWithWebhook(t, neighbour));
+        const refused = await refusal(createBatchWithWebhook(t, neighbour));
         expect(refused.status, neighbour).toBe(422);
         expect(refused.details[0]?.path, neighbour).toBe('webhook_url');
       }
