@@ -57,14 +57,10 @@ export type {
   TaskStatus,
 } from './status';
 export {
-  BATCH_STATUSES,
   isFinalBatchStatus,
   isRefundableTaskStatus,
   isTerminalTaskStatus,
-  LEDGER_REF_TYPES,
   REFUNDABLE_TASK_STATUSES,
-  SETTLEMENT_STATUSES,
-  TASK_STATUSES,
   TERMINAL_TASK_STATUSES,
 } from './status';
 export type { Violation, ViolationCode, ViolationRefs } from './violation';

@@ -1,5 +1,5 @@
-// The lists themselves are the contracts' (one list per PostgreSQL enum); billing adds what they
-// mean for money.
+// The statuses themselves are the contracts' (`BATCH_STATUSES`, … in @batchreel/contracts, one
+// list per PostgreSQL enum); billing adds what they mean for money.
 import type { BatchStatus, TaskStatus } from '@batchreel/contracts';
 
 export type {
@@ -7,12 +7,6 @@ export type {
   LedgerRefType,
   SettlementStatus,
   TaskStatus,
-} from '@batchreel/contracts';
-export {
-  BATCH_STATUSES,
-  LEDGER_REF_TYPES,
-  SETTLEMENT_STATUSES,
-  TASK_STATUSES,
 } from '@batchreel/contracts';
 
 /** A batch status that settlement can produce: everything but `queued` and `processing`. */

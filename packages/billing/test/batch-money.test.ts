@@ -1,7 +1,8 @@
+import { TASK_STATUSES } from '@batchreel/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TaskStatus } from '../src/index';
-import { batchMoney, settleBatch, TASK_STATUSES } from '../src/index';
+import { batchMoney, settleBatch } from '../src/index';
 
 describe('batchMoney', () => {
   it('the seed scenario while it runs: 12 done, the timeout refunded, 7 still frozen', () => {
