@@ -5,13 +5,11 @@ import { createApiKey } from '../src/accounts/api-keys';
 import { DEMO } from '../src/demo/seed';
 import { startTestApp, type TestApp } from './helpers';
 import { callerFor, createStaff, expectTrpcError, type Staff } from './support/admin';
+import { itemsOf, submitBatch, waitUntilSettled } from './support/scenarios';
 
 // What support and finance read in the admin app after real batches ran through the real worker:
 // the SPEC §5.7 seed scenario on Demo Corp, and a second account's batch with several failures
 // (for the search's filters and pages).
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
-type Json = any;
 
 let t: TestApp;
 let support: Staff;
@@ -22,29 +20,6 @@ let otherAccountId: string;
 let seedBatchId: string;
 /** Second Co's batch: 3 refused for content, 2 provider errors, 1 success. */
 let otherBatchId: string;
-
-async function submit(apiKey: string, prompts: string[]) {
-  const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
-    body: JSON.stringify({ items: prompts.map((prompt) => ({ prompt, model: DEMO.model.id })) }),
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as Json).batch_id as string;
-}
-
-async function waitUntilSettled(apiKey: string, batchId: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch/${batchId}`, {
-      headers: { 'x-api-key': apiKey },
-    });
-    const batch = (await response.json()) as Json;
-    if (batch.settlement_status !== 'pending') return batch;
-    if (Date.now() > deadline) throw new Error(`batch ${batchId} not settled`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 beforeAll(async () => {
   t = await startTestApp({ worker: { latencyMs: 10, taskTimeoutMs: 300, retryBaseMs: 50 } });
@@ -58,18 +33,22 @@ beforeAll(async () => {
 
   const items = Array.from({ length: 20 }, (_, i) => `A cat playing piano #${i}`);
   items[7] = 'A slow scene [sim:timeout]';
-  seedBatchId = await submit(DEMO.apiKey, items);
-  otherBatchId = await submit(key.value.secret, [
-    'Fight scene [sim:content_policy] #1',
-    'A sign reading 50%_off [sim:content_policy]',
-    'A sign reading 50 off [sim:content_policy]',
-    'Broken upstream [sim:provider_error] #1',
-    'Broken upstream [sim:provider_error] #2',
-    'A calm lake at dawn',
-  ]);
+  seedBatchId = (await submitBatch(t, itemsOf(items, DEMO.model.id))).batch_id;
+  const otherItems = itemsOf(
+    [
+      'Fight scene [sim:content_policy] #1',
+      'A sign reading 50%_off [sim:content_policy]',
+      'A sign reading 50 off [sim:content_policy]',
+      'Broken upstream [sim:provider_error] #1',
+      'Broken upstream [sim:provider_error] #2',
+      'A calm lake at dawn',
+    ],
+    DEMO.model.id,
+  );
+  otherBatchId = (await submitBatch(t, otherItems, { apiKey: key.value.secret })).batch_id;
   await Promise.all([
-    waitUntilSettled(DEMO.apiKey, seedBatchId),
-    waitUntilSettled(key.value.secret, otherBatchId),
+    waitUntilSettled(t, seedBatchId, { apiKey: DEMO.apiKey }),
+    waitUntilSettled(t, otherBatchId, { apiKey: key.value.secret }),
   ]);
 }, 60_000);
 afterAll(() => t?.close());

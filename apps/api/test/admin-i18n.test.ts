@@ -2,19 +2,21 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BATCH_STATUSES,
+  DELIVERY_STATUSES,
   LEDGER_REF_TYPES,
   SETTLEMENT_STATUSES,
+  STAFF_ROLES,
+  TASK_ERROR_CODES,
   TASK_STATUSES,
-} from '@batchreel/billing';
+  WEBHOOK_EVENTS,
+} from '@batchreel/contracts';
+import { ITEMS_FILE_PROBLEM_CODES } from '@batchreel/contracts/items-file';
 import { describe, expect, it } from 'vitest';
 import { en } from '../../admin/src/i18n/en';
 import { zhCN } from '../../admin/src/i18n/zh-CN';
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from '../src/admin/audit';
 import { INTEGRITY_CODES } from '../src/ledger/integrity';
-import { TASK_ERROR_CODES } from '../src/providers/types';
 import { STAFF_ERROR_REASONS } from '../src/trpc/errors';
-import { STAFF_ROLES } from '../src/trpc/trpc';
-import { WEBHOOK_EVENTS } from '../src/webhooks/schemas';
 
 // The admin app's two catalogues, checked against each other and against every code the server
 // can put on a screen: a key missing in one language, or a new error code, audit action, status
@@ -86,9 +88,10 @@ describe('admin translations', () => {
       ...BATCH_STATUSES.map((status) => `status.batch.${status}`),
       ...TASK_STATUSES.map((status) => `status.task.${status}`),
       ...SETTLEMENT_STATUSES.map((status) => `status.settlement.${status}`),
-      ...['pending', 'delivered', 'failed'].map((status) => `status.delivery.${status}`),
+      ...DELIVERY_STATUSES.map((status) => `status.delivery.${status}`),
       ...STAFF_ROLES.map((role) => `roles.${role}`),
       ...STAFF_ERROR_REASONS.map((reason) => `errors.reasons.${reason}`),
+      ...ITEMS_FILE_PROBLEM_CODES.map((code) => `newBatch.fileProblem.${code}`),
     ];
     const missing = expected.flatMap((key) => [
       ...(english.has(key) ? [] : [`en: ${key}`]),

@@ -1,7 +1,7 @@
+import { LIMITS } from '@batchreel/contracts';
 import { createAccount, createModel } from '@batchreel/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey } from '../src/accounts/api-keys';
-import { LIMITS } from '../src/batches/limits';
 import { encodeCursor } from '../src/http/cursor';
 import type { ErrorCode } from '../src/http/errors';
 import { startTestApp, type TestApp } from './helpers';

@@ -3,17 +3,24 @@
 // README's `https://customer.com/webhook` on a machine without internet (every name fails to
 // resolve), next to a batch whose webhook goes to the built-in demo receiver, which the SSRF
 // guard lets through with private networks closed.
+import type { WebhookEvent } from '@batchreel/client';
 import { createAccount } from '@batchreel/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/accounts/api-keys';
 import type { LookupFunction } from '../src/platform/outbound';
 import { startTestApp, type TestApp } from './helpers';
 import { callerFor, createStaff, expectTrpcError, type Staff } from './support/admin';
-import { expectComponent, loadOpenApi, type OpenApiDoc, requestAndCheck } from './support/openapi';
+import { demoReceiverView } from './support/demo-receiver';
+import { expectComponent } from './support/openapi';
+import {
+  clientOf,
+  documentOf,
+  prompts,
+  refusal,
+  submitBatch,
+  type TestClient,
+} from './support/scenarios';
 import { eventually } from './support/webhook-receiver';
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
-type Json = any;
 
 /** No internet: every name fails to resolve, as getaddrinfo says it offline. */
 const offline: LookupFunction = (hostname, _options, callback) =>
@@ -26,7 +33,8 @@ const offline: LookupFunction = (hostname, _options, callback) =>
 const RETRY_SCHEDULE = [100, 3_600_000];
 
 let t: TestApp;
-let doc: OpenApiDoc;
+/** The demo account; every answer is checked against the served OpenAPI document. */
+let api: TestClient;
 let support: Staff;
 /** Webhook to https://customer.com/webhook: pending, both attempts failed. */
 let offlineBatchId: string;
@@ -34,28 +42,6 @@ let offlineBatchId: string;
 let receiverBatchId: string;
 let receiverUrl: string;
 let otherKey: string;
-
-const get = (path: string, key = 'demo-key') =>
-  requestAndCheck<Json>(doc, t.baseUrl, {
-    method: 'GET',
-    path,
-    template: path.replace(/\/[0-9a-f-]{36}$/, '/{id}'),
-    headers: { 'x-api-key': key },
-  });
-
-async function submit(webhookUrl: string) {
-  const response = await requestAndCheck<Json>(doc, t.baseUrl, {
-    method: 'POST',
-    path: '/api/enterprise/video-batch',
-    headers: { 'x-api-key': 'demo-key' },
-    body: {
-      items: Array.from({ length: 5 }, (_, i) => ({ prompt: `A harbour #${i}`, model: 'sora-2' })),
-      webhook_url: webhookUrl,
-    },
-  });
-  expect(response.status).toBe(202);
-  return response.body.batch_id as string;
-}
 
 beforeAll(async () => {
   t = await startTestApp({
@@ -68,19 +54,19 @@ beforeAll(async () => {
       },
     },
   });
-  doc = await loadOpenApi(t.baseUrl);
+  api = await clientOf(t);
   support = await createStaff(t.db, 'support');
   const other = await createAccount(t.db, { name: 'Other Co', credits: 100 });
   const key = await createApiKey(t.db, { accountId: other.id, name: 'k', createdBy: 'test' });
   if (!key.ok) throw new Error(key.error.code);
   otherKey = key.value.secret;
 
-  const receiver = await fetch(`${t.baseUrl}/demo/webhook-receiver`, {
-    headers: { 'x-api-key': 'demo-key' },
-  });
-  receiverUrl = ((await receiver.json()) as Json).url;
-  offlineBatchId = await submit('https://customer.com/webhook');
-  receiverBatchId = await submit(receiverUrl);
+  receiverUrl = (await demoReceiverView(t)).url;
+  const harbours = prompts(5, 'A harbour');
+  ({ batch_id: offlineBatchId } = await submitBatch(t, harbours, {
+    webhook_url: 'https://customer.com/webhook',
+  }));
+  ({ batch_id: receiverBatchId } = await submitBatch(t, harbours, { webhook_url: receiverUrl }));
   // Both events of the offline batch have made their two attempts and wait for the third.
   await eventually(
     async () =>
@@ -104,11 +90,10 @@ afterAll(() => t?.close());
 
 describe('GET /video-batch/{id}: webhook_deliveries', () => {
   it('shows a pending delivery with its failed attempts, the DNS error and the next retry', async () => {
-    const read = await get(`/api/enterprise/video-batch/${offlineBatchId}`);
-    expect(read.status).toBe(200);
-    const batch = read.body;
+    const batch = await api.getBatch(offlineBatchId);
+    expect(api.last.status).toBe(200);
     expect(batch.webhook_url).toBe('https://customer.com/webhook');
-    expect(batch.webhook_deliveries.map((d: Json) => d.event_type)).toEqual([
+    expect(batch.webhook_deliveries.map((d) => d.event_type)).toEqual([
       'batch.processing',
       'batch.completed',
     ]);
@@ -122,21 +107,22 @@ describe('GET /video-batch/{id}: webhook_deliveries', () => {
       });
       expect(delivery.event_id).toMatch(/^evt_[0-9a-f]{32}$/);
       expect(delivery.last_error).toMatch(/^Could not connect: ENOTFOUND .*customer\.com/);
-      expect(Date.parse(delivery.last_attempt_at)).toBeLessThanOrEqual(now);
+      expect(Date.parse(delivery.last_attempt_at ?? '')).toBeLessThanOrEqual(now);
       // An hour ±20 %: the batch page can say when it is tried again.
-      const wait = Date.parse(delivery.next_attempt_at) - now;
+      const wait = Date.parse(delivery.next_attempt_at ?? '') - now;
       expect(wait).toBeGreaterThan(0.75 * 3_600_000);
       expect(wait).toBeLessThan(1.25 * 3_600_000);
     }
     // The same ids lead to every attempt.
-    const first = batch.webhook_deliveries[0];
-    const full = await get(`/api/enterprise/webhook-deliveries/${first.delivery_id}`);
-    expect(full.body.delivery.event_id).toBe(first.event_id);
-    expect(full.body.delivery.attempts).toHaveLength(2);
+    const [first] = batch.webhook_deliveries;
+    if (!first) throw new Error('no delivery');
+    const full = await api.webhookDelivery(first.delivery_id);
+    expect(full.delivery.event_id).toBe(first.event_id);
+    expect(full.delivery.attempts).toHaveLength(2);
   });
 
   it('shows a delivered event with its 200', async () => {
-    const { body: batch } = await get(`/api/enterprise/video-batch/${receiverBatchId}`);
+    const batch = await api.getBatch(receiverBatchId);
     expect(batch.settlement_status).toBe('settled');
     expect(batch.webhook_deliveries).toHaveLength(2);
     for (const delivery of batch.webhook_deliveries) {
@@ -152,32 +138,26 @@ describe('GET /video-batch/{id}: webhook_deliveries', () => {
   });
 
   it('is empty for a batch without a webhook, and another account sees nothing', async () => {
-    const plain = await requestAndCheck<Json>(doc, t.baseUrl, {
-      method: 'POST',
-      path: '/api/enterprise/video-batch',
-      headers: { 'x-api-key': 'demo-key' },
-      body: { items: [{ prompt: 'A quiet street', model: 'sora-2' }] },
-    });
-    const { body } = await get(`/api/enterprise/video-batch/${plain.body.batch_id}`);
-    expect(body.webhook_deliveries).toEqual([]);
-    const foreign = await get(`/api/enterprise/video-batch/${offlineBatchId}`, otherKey);
+    const plain = await submitBatch(t, ['A quiet street']);
+    const batch = await api.getBatch(plain.batch_id);
+    expect(batch.webhook_deliveries).toEqual([]);
+    const other = await clientOf(t, { apiKey: otherKey });
+    const foreign = await refusal(other.getBatch(offlineBatchId));
     expect(foreign.status).toBe(404);
-    expect(foreign.text).not.toContain('customer.com');
+    expect(JSON.stringify(other.last.responseBody)).not.toContain('customer.com');
   });
 
   it('is not part of the webhook payload (an event cannot describe its own delivery)', async () => {
-    const receipts = await fetch(`${t.baseUrl}/demo/webhook-receiver`, {
-      headers: { 'x-api-key': 'demo-key' },
-    });
-    const held = ((await receipts.json()) as Json).receipts as Json[];
+    const held = (await demoReceiverView(t)).receipts;
     const completed = held.find(
       (r) => r.event_type === 'batch.completed' && r.body.includes(receiverBatchId),
     );
     expect(completed).toBeDefined();
-    const event = JSON.parse(completed.body);
+    if (!completed) throw new Error('no batch.completed receipt');
+    const event = JSON.parse(completed.body) as WebhookEvent;
     expect(event.data.batch_id).toBe(receiverBatchId);
     expect(event.data).not.toHaveProperty('webhook_deliveries');
-    expectComponent(doc, 'WebhookEvent', event);
+    expectComponent(await documentOf(t), 'WebhookEvent', event);
   });
 });
 
@@ -225,9 +205,9 @@ describe('admin: the batch page reads the deliveries with their attempts', () =>
     await callerFor(t, support.user).webhooks.redeliver({ deliveryId: completed.delivery_id });
     const again = await eventually(
       async () => {
-        const { body } = await get(`/api/enterprise/video-batch/${receiverBatchId}`);
-        const d = body.webhook_deliveries.find((x: Json) => x.event_type === 'batch.completed');
-        return d.attempt_count === 2 && d.status === 'delivered' ? d : undefined;
+        const batch = await api.getBatch(receiverBatchId);
+        const d = batch.webhook_deliveries.find((x) => x.event_type === 'batch.completed');
+        return d?.attempt_count === 2 && d.status === 'delivered' ? d : undefined;
       },
       20_000,
       'the redelivery',

@@ -19,9 +19,7 @@ import {
 } from '@batchreel/db';
 import { withDatabase } from '@batchreel/db/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
-type Json = any;
+import { clientOf, submitBatch } from './support/scenarios';
 
 const API_DIR = join(import.meta.dirname, '..');
 const KILL_DB = 'crash_kill';
@@ -240,22 +238,8 @@ async function startSystem(database: string): Promise<System> {
   };
 }
 
-async function call(sys: System, method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`${sys.baseUrl}${path}`, {
-    method,
-    headers: { 'x-api-key': 'demo-key', ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, body: (await response.json()) as Json };
-}
-
-async function submit(sys: System, prompts: string[]) {
-  const response = await call(sys, 'POST', '/api/enterprise/video-batch', {
-    items: prompts.map((prompt) => ({ prompt, model: 'sora-2' })),
-  });
-  expect(response.status, JSON.stringify(response.body)).toBe(202);
-  return response.body.batch_id as string;
-}
+/** Submits the prompts to the system's API process; resolves with the batch's id. */
+const admit = async (sys: System, prompts: string[]) => (await submitBatch(sys, prompts)).batch_id;
 
 type Kind = 'plain' | 'content_policy' | 'flaky' | 'provider_error' | 'timeout';
 
@@ -302,12 +286,12 @@ async function activeJobs(db: Database, queue: string) {
 
 /** What is still open, for the message of a failed wait. */
 async function diagnose(db: Database) {
-  const batches = await db.$queryRaw<Json[]>`
+  const batches = await db.$queryRaw<Record<string, unknown>[]>`
     SELECT b.id, b.status, b.settlement_status, b.frozen_credits, b.cancel_requested, b.integrity_error,
            (SELECT json_object_agg(status, n) FROM (
               SELECT status, count(*)::int AS n FROM video_tasks t WHERE t.batch_id = b.id GROUP BY status) s) AS tasks
       FROM batch_jobs b WHERE b.settlement_status = 'pending' OR b.integrity_error IS NOT NULL`;
-  const jobs = await db.$queryRaw<Json[]>`
+  const jobs = await db.$queryRaw<Record<string, unknown>[]>`
     SELECT name, state::text, count(*)::int AS n, min(retry_count)::int AS min_retries,
            max(retry_count)::int AS max_retries, min(started_on) AS oldest_start,
            max(heartbeat_seconds) AS heartbeat_seconds, max(expire_seconds) AS expire_seconds
@@ -439,8 +423,8 @@ describe('crash safety with the worker as a child process', () => {
     const t0 = Date.now();
 
     // Two mixed batches (270 tasks), admitted before any worker runs; a third comes later.
-    const a = await submit(sys, mixedPrompts(150, 'A'));
-    const b = await submit(sys, mixedPrompts(120, 'B'));
+    const a = await admit(sys, mixedPrompts(150, 'A'));
+    const b = await admit(sys, mixedPrompts(120, 'B'));
     const total = 350;
 
     // Kill 1: while a `batch-start` job is held, i.e. during (or right after) a freeze.
@@ -480,7 +464,7 @@ describe('crash safety with the worker as a child process', () => {
     });
     // Batch C is admitted while both run: plain prompts, a few flaky, a few that time out (so it
     // cannot finish within a second of starting).
-    const c = await submit(
+    const c = await admit(
       sys,
       Array.from({ length: 80 }, (_, i) =>
         i % 20 === 7 ? `C #${i} [sim:timeout]` : i % 8 === 5 ? `C #${i} [sim:flaky]` : `C #${i}`,
@@ -492,8 +476,9 @@ describe('crash safety with the worker as a child process', () => {
       20,
     );
     await killHard(w3);
-    const canceled = await call(sys, 'POST', `/api/enterprise/video-batch/${c}/cancel`);
-    expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
+    const api = await clientOf(sys);
+    await api.cancelBatch(c);
+    expect(api.last.status, JSON.stringify(api.last.responseBody)).toBe(200);
     note(
       `kill 3 at ${Date.now() - t0} ms: ${(await progress(db)).done}/${total} done (${reached3})`,
     );
@@ -534,9 +519,9 @@ describe('crash safety with the worker as a child process', () => {
     await expectOutcomesFollowDirectives(db, c);
 
     // The public API reads the batch back settled.
-    const read = await call(sys, 'GET', `/api/enterprise/video-batch/${a}`);
-    expect(read.status).toBe(200);
-    expect(read.body.settlement_status).toBe('refunded');
+    const read = await api.getBatch(a);
+    expect(api.last.status).toBe(200);
+    expect(read.settlement_status).toBe('refunded');
 
     note(
       `crash test: settled ${settledAfter} ms after the last restart, ${Date.now() - t0} ms in all`,
@@ -548,7 +533,7 @@ describe('crash safety with the worker as a child process', () => {
     const sys = await startSystem(RESTART_DB);
     const { db } = sys;
     const t0 = Date.now();
-    const d = await submit(sys, mixedPrompts(200, 'D'));
+    const d = await admit(sys, mixedPrompts(200, 'D'));
     const w1 = sys.startWorker('worker-db-1');
     await waitFor('20 % of the tasks to finish', async () => (await progress(db)).done >= 40, {
       timeoutMs: 45_000,
@@ -581,7 +566,7 @@ describe('crash safety with the worker as a child process', () => {
       },
       { timeoutMs: 20_000, intervalMs: 200 },
     );
-    const e = await submit(sys, mixedPrompts(20, 'E'));
+    const e = await admit(sys, mixedPrompts(20, 'E'));
 
     await waitUntilAllSettled(db, 90_000);
     const settledAfter = Date.now() - restartedAt;

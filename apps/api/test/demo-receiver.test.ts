@@ -10,9 +10,8 @@ import { createApiKey } from '../src/accounts/api-keys';
 import { demoReceiverEnabled, loadEnv } from '../src/env';
 import { signingSecrets } from '../src/webhooks/secrets';
 import { startTestApp, type TestApp } from './helpers';
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
-type Json = any;
+import { demoReceiverRefusal, demoReceiverView, postToDemoReceiver } from './support/demo-receiver';
+import { clientOf, refusal } from './support/scenarios';
 
 let t: TestApp;
 let demoAccountId: string;
@@ -48,21 +47,8 @@ function signed(secret: string, overrides: { body?: string; timestampSeconds?: n
   return { id, body, headers };
 }
 
-async function post(path: string, delivery: { body: string; headers: Record<string, string> }) {
-  const response = await fetch(`${t.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...delivery.headers },
-    body: delivery.body,
-  });
-  return { status: response.status, body: (await response.json()) as Json };
-}
-
-async function receipts(key: string) {
-  const response = await fetch(`${t.baseUrl}/demo/webhook-receiver`, {
-    headers: { 'x-api-key': key },
-  });
-  return { status: response.status, body: (await response.json()) as Json };
-}
+const post = (path: string, delivery: { body: string; headers: Record<string, string> }) =>
+  postToDemoReceiver(t, path, delivery);
 
 describe('demo webhook receiver', () => {
   it('accepts a delivery signed with the account secret and keeps it exactly as received', async () => {
@@ -72,8 +58,7 @@ describe('demo webhook receiver', () => {
       status: 200,
       body: { verified: true, event_id: delivery.id, type: 'batch.completed' },
     });
-    const { status, body } = await receipts('demo-key');
-    expect(status).toBe(200);
+    const body = await demoReceiverView(t, 'demo-key');
     expect(body.url).toBe(`${t.baseUrl}${receiverPath(demoAccountId)}`);
     expect(body.receipts[0]).toMatchObject({
       event_id: delivery.id,
@@ -120,16 +105,16 @@ describe('demo webhook receiver', () => {
   it('shows each account only its own receipts, and asks for an API key', async () => {
     const mine = signed((await signingSecrets(t.db, other.accountId)).current.secret);
     expect((await post(receiverPath(other.accountId), mine)).status).toBe(200);
-    const theirs = await receipts(other.key);
-    expect(theirs.body.url).toBe(`${t.baseUrl}${receiverPath(other.accountId)}`);
-    expect(theirs.body.receipts.map((r: Json) => r.event_id)).toEqual([mine.id]);
-    const demo = await receipts('demo-key');
-    expect(demo.body.receipts.map((r: Json) => r.event_id)).not.toContain(mine.id);
+    const theirs = await demoReceiverView(t, other.key);
+    expect(theirs.url).toBe(`${t.baseUrl}${receiverPath(other.accountId)}`);
+    expect(theirs.receipts.map((r) => r.event_id)).toEqual([mine.id]);
+    const demo = await demoReceiverView(t, 'demo-key');
+    expect(demo.receipts.map((r) => r.event_id)).not.toContain(mine.id);
 
-    const missing = await receipts('');
+    const missing = await demoReceiverRefusal(t, '');
     expect(missing.status).toBe(401);
     expect(missing.body).toMatchObject({ ok: false, error: { code: 'missing_api_key' } });
-    expect((await receipts('not-a-key')).body.error.code).toBe('invalid_api_key');
+    expect((await demoReceiverRefusal(t, 'not-a-key')).body.error.code).toBe('invalid_api_key');
   });
 
   it('keeps the newest 50 receipts per account', async () => {
@@ -139,9 +124,9 @@ describe('demo webhook receiver', () => {
       expect((await post(receiverPath(demoAccountId), delivery)).status).toBe(200);
       sent.push(delivery.id);
     }
-    const { body } = await receipts('demo-key');
+    const body = await demoReceiverView(t, 'demo-key');
     // Two receipts may share a millisecond, so the order within one is not asserted.
-    const listed: string[] = body.receipts.map((r: Json) => r.event_id);
+    const listed = body.receipts.map((r) => r.event_id);
     expect([...listed].sort()).toEqual(sent.slice(-50).sort());
     expect(await t.db.demoWebhookReceipt.count({ where: { accountId: demoAccountId } })).toBe(50);
   });
@@ -176,11 +161,10 @@ describe('only when configured', () => {
         body: delivery.body,
       });
       expect(posted.status).toBe(404);
-      const admitted = await fetch(`${off.baseUrl}/api/enterprise/video-batch`, {
-        method: 'POST',
-        headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-        body: JSON.stringify({ items: [{ prompt: 'A cat', model: 'sora-2' }], webhook_url: url }),
-      });
+      const api = await clientOf(off);
+      const admitted = await refusal(
+        api.createBatch({ items: [{ prompt: 'A cat', model: 'sora-2' }], webhook_url: url }),
+      );
       expect(admitted.status).toBe(422);
     } finally {
       await off.close();

@@ -1,43 +1,24 @@
 import { checkAccountLedger, checkBatchLedger } from '@batchreel/billing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers';
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
-type Json = any;
+import {
+  clientOf,
+  prompts,
+  refusal,
+  submitBatch,
+  type TestClient,
+  waitUntilSettled,
+} from './support/scenarios';
 
 let t: TestApp;
+let api: TestClient;
 beforeAll(async () => {
   t = await startTestApp({ worker: { latencyMs: 10, taskTimeoutMs: 300, retryBaseMs: 50 } });
+  api = await clientOf(t);
 });
 afterAll(() => t?.close());
 
-async function api(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`${t.baseUrl}${path}`, {
-    method,
-    headers: { 'x-api-key': 'demo-key', ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, body: (await response.json()) as Json };
-}
-
-async function submit(prompts: string[]) {
-  const response = await api('POST', '/api/enterprise/video-batch', {
-    items: prompts.map((prompt) => ({ prompt, model: 'sora-2' })),
-  });
-  expect(response.status).toBe(202);
-  return response.body.batch_id as string;
-}
-
-async function waitUntilSettled(batchId: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const batch = await api('GET', `/api/enterprise/video-batch/${batchId}`);
-    if (batch.body.settlement_status !== 'pending') return batch.body;
-    if (Date.now() > deadline)
-      throw new Error(`batch ${batchId} not settled: ${JSON.stringify(batch.body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const settled = (batchId: string) => waitUntilSettled(t, batchId);
 
 async function ledgerOf(batchId: string) {
   return t.db.creditLedger.findMany({ where: { refId: batchId }, orderBy: { id: 'asc' } });
@@ -59,16 +40,13 @@ async function expectBooksBalance(batchId: string) {
   expect(checkAccountLedger(account, accountRows)).toEqual([]);
 }
 
-const prompts = (count: number, prompt = 'A cat playing piano') =>
-  Array.from({ length: count }, (_, i) => `${prompt} #${i}`);
-
 describe('execution and settlement', () => {
   it('settles the SPEC §5.7 seed scenario exactly: 20 videos, one timeout', async () => {
-    const before = await api('GET', '/api/enterprise/balance');
+    const before = await api.balance();
     const items = prompts(20);
     items[7] = 'A slow scene [sim:timeout]';
-    const batchId = await submit(items);
-    const batch = await waitUntilSettled(batchId);
+    const { batch_id: batchId } = await submitBatch(t, items);
+    const batch = await settled(batchId);
 
     expect(batch).toMatchObject({
       status: 'partial',
@@ -85,36 +63,33 @@ describe('execution and settlement', () => {
       ['batch_upfront', -200],
       ['batch_refund', 10],
     ]);
-    const tasks = await api('GET', `/api/enterprise/video-batch/${batchId}/tasks?status=failed`);
-    expect(tasks.body.data).toHaveLength(1);
-    expect(tasks.body.data[0]).toMatchObject({
+    const tasks = await api.listTasks(batchId, { status: 'failed' });
+    expect(tasks.data).toHaveLength(1);
+    expect(tasks.data[0]).toMatchObject({
       batch_index: 7,
       status: 'failed',
       error_code: 'timeout',
       attempts: 3,
     });
     // The message starts with the word the failure is known by (SPEC §5.7: "fails with timeout").
-    expect(tasks.body.data[0].error_message).toBe(
+    expect(tasks.data[0]?.error_message).toBe(
       'timeout: the provider did not finish within 0.3 s (after 3 attempts)',
     );
-    const balance = await api('GET', '/api/enterprise/balance');
-    expect(balance.body.balance).toBe(before.body.balance - 190);
+    const balance = await api.balance();
+    expect(balance.balance).toBe(before.balance - 190);
     await expectBooksBalance(batchId);
 
     // A succeeded task's video_url resolves to something a browser can show.
-    const done = await api(
-      'GET',
-      `/api/enterprise/video-batch/${batchId}/tasks?status=succeeded&limit=1`,
-    );
-    const video = await fetch(done.body.data[0].video_url);
+    const done = await api.listTasks(batchId, { status: 'succeeded', limit: 1 });
+    const video = await fetch(done.data[0]?.video_url ?? '');
     expect(video.status).toBe(200);
     expect(video.headers.get('content-type')).toMatch(/image\/svg\+xml/);
     expect(await video.text()).toContain('A cat playing piano #0');
   });
 
   it('charges everything and refunds nothing when every video succeeds', async () => {
-    const batchId = await submit(prompts(5));
-    expect(await waitUntilSettled(batchId)).toMatchObject({
+    const { batch_id: batchId } = await submitBatch(t, prompts(5));
+    expect(await settled(batchId)).toMatchObject({
       status: 'completed',
       settlement_status: 'settled',
       success_count: 5,
@@ -126,8 +101,11 @@ describe('execution and settlement', () => {
   });
 
   it('refunds everything when every video fails, without retrying permanent refusals', async () => {
-    const batchId = await submit(prompts(4, 'Forbidden [sim:content_policy]'));
-    expect(await waitUntilSettled(batchId)).toMatchObject({
+    const { batch_id: batchId } = await submitBatch(
+      t,
+      prompts(4, 'Forbidden [sim:content_policy]'),
+    );
+    expect(await settled(batchId)).toMatchObject({
       status: 'failed',
       settlement_status: 'refunded',
       failed_count: 4,
@@ -135,8 +113,8 @@ describe('execution and settlement', () => {
       refunded_credits: 40,
       net_spent_credits: 0,
     });
-    const tasks = await api('GET', `/api/enterprise/video-batch/${batchId}/tasks`);
-    expect(tasks.body.data.map((task: Json) => [task.error_code, task.attempts])).toEqual(
+    const tasks = await api.listTasks(batchId);
+    expect(tasks.data.map((task) => [task.error_code, task.attempts])).toEqual(
       Array.from({ length: 4 }, () => ['content_policy', 1]),
     );
     expect((await ledgerOf(batchId)).reduce((sum, row) => sum + row.creditsDelta, 0)).toBe(0);
@@ -144,15 +122,16 @@ describe('execution and settlement', () => {
   });
 
   it('retries transient failures: [sim:flaky] succeeds on its second attempt and is charged', async () => {
-    const batchId = await submit(['Wobbly connection [sim:flaky]', 'Steady shot']);
-    expect(await waitUntilSettled(batchId)).toMatchObject({
+    const { batch_id: batchId } = await submitBatch(t, [
+      'Wobbly connection [sim:flaky]',
+      'Steady shot',
+    ]);
+    expect(await settled(batchId)).toMatchObject({
       status: 'completed',
       credits_spent: 20,
     });
-    const tasks = await api('GET', `/api/enterprise/video-batch/${batchId}/tasks`);
-    expect(
-      tasks.body.data.map((task: Json) => [task.status, task.attempts, task.error_code]),
-    ).toEqual([
+    const tasks = await api.listTasks(batchId);
+    expect(tasks.data.map((task) => [task.status, task.attempts, task.error_code])).toEqual([
       ['succeeded', 2, null],
       ['succeeded', 1, null],
     ]);
@@ -160,14 +139,14 @@ describe('execution and settlement', () => {
   });
 
   it('gives up on a provider that keeps failing after the allowed attempts, and refunds', async () => {
-    const batchId = await submit(['Broken upstream [sim:provider_error]']);
-    expect(await waitUntilSettled(batchId)).toMatchObject({
+    const { batch_id: batchId } = await submitBatch(t, ['Broken upstream [sim:provider_error]']);
+    expect(await settled(batchId)).toMatchObject({
       status: 'failed',
       refunded_credits: 10,
     });
-    const tasks = await api('GET', `/api/enterprise/video-batch/${batchId}/tasks`);
-    expect(tasks.body.data[0]).toMatchObject({ error_code: 'provider_error', attempts: 3 });
-    expect(tasks.body.data[0].error_message).toMatch(/502.*after 3 attempts/);
+    const tasks = await api.listTasks(batchId);
+    expect(tasks.data[0]).toMatchObject({ error_code: 'provider_error', attempts: 3 });
+    expect(tasks.data[0]?.error_message).toMatch(/502.*after 3 attempts/);
     await expectBooksBalance(batchId);
   });
 });
@@ -176,37 +155,19 @@ describe('cancel', () => {
   it('cancels a running batch: waiting tasks are refunded, running ones finish, the batch settles', async () => {
     const slow = await startTestApp({ worker: { latencyMs: 250, taskBatchSize: 4 } });
     try {
-      const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
-        const response = await fetch(`${slow.baseUrl}${path}`, {
-          method,
-          headers: {
-            'x-api-key': 'demo-key',
-            ...(body ? { 'content-type': 'application/json' } : {}),
-          },
-          ...(body ? { body: JSON.stringify(body) } : {}),
-        });
-        return { status: response.status, body: (await response.json()) as Json };
-      };
-      const admitted = await call('POST', '/api/enterprise/video-batch', {
-        items: prompts(40).map((prompt) => ({ prompt, model: 'sora-2' })),
-      });
-      const batchId: string = admitted.body.batch_id;
+      const call = await clientOf(slow);
+      const batchId = (await submitBatch(slow, prompts(40))).batch_id;
       // Wait until the batch is visibly under way, then cancel.
       for (let i = 0; i < 100; i++) {
-        const batch = await call('GET', `/api/enterprise/video-batch/${batchId}`);
-        if (batch.body.success_count > 0) break;
+        const batch = await call.getBatch(batchId);
+        if (batch.success_count > 0) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      const canceled = await call('POST', `/api/enterprise/video-batch/${batchId}/cancel`);
-      expect(canceled.status).toBe(200);
-      expect(canceled.body.canceled_count).toBeGreaterThan(0);
+      const canceled = await call.cancelBatch(batchId);
+      expect(call.last.status).toBe(200);
+      expect(canceled.canceled_count).toBeGreaterThan(0);
 
-      let batch: Json;
-      for (let i = 0; i < 200; i++) {
-        batch = (await call('GET', `/api/enterprise/video-batch/${batchId}`)).body;
-        if (batch.settlement_status !== 'pending') break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const batch = await waitUntilSettled(slow, batchId, { timeoutMs: 20_000 });
       expect(batch.status).toBe('canceled');
       expect(batch.settlement_status).toBe('refunded');
       expect(batch.success_count + batch.failed_count + batch.canceled_count).toBe(40);
@@ -223,9 +184,9 @@ describe('cancel', () => {
       expect(canceledTasks.every((task) => task.errorCode === 'canceled')).toBe(true);
 
       // A settled batch cannot be canceled again.
-      const again = await call('POST', `/api/enterprise/video-batch/${batchId}/cancel`);
+      const again = await refusal(call.cancelBatch(batchId));
       expect(again.status).toBe(409);
-      expect(again.body.error.code).toBe('not_cancellable');
+      expect(again.code).toBe('not_cancellable');
     } finally {
       await slow.close();
     }
@@ -234,24 +195,16 @@ describe('cancel', () => {
   it('does not retry a task whose batch was canceled while its attempt ran', async () => {
     const slow = await startTestApp({ worker: { latencyMs: 400 } });
     try {
-      const headers = { 'x-api-key': 'demo-key', 'content-type': 'application/json' };
-      const admitted = await fetch(`${slow.baseUrl}/api/enterprise/video-batch`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ items: [{ prompt: 'Shaky [sim:flaky]', model: 'sora-2' }] }),
-      }).then((r) => r.json() as Promise<Json>);
-      const batchId: string = admitted.batch_id;
+      const batchId = (await submitBatch(slow, ['Shaky [sim:flaky]'])).batch_id;
       for (let i = 0; i < 100; i++) {
         if ((await slow.db.videoTask.count({ where: { batchId, status: 'running' } })) > 0) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const canceled = await fetch(`${slow.baseUrl}/api/enterprise/video-batch/${batchId}/cancel`, {
-        method: 'POST',
-        headers: { 'x-api-key': 'demo-key' },
-      });
-      expect(canceled.status).toBe(200);
+      const call = await clientOf(slow);
+      const canceled = await call.cancelBatch(batchId);
+      expect(call.last.status).toBe(200);
       // The running attempt is left to finish: nothing was canceled by the request itself.
-      expect(((await canceled.json()) as Json).canceled_count).toBe(0);
+      expect(canceled.canceled_count).toBe(0);
 
       let batch = await slow.db.batchJob.findUniqueOrThrow({ where: { id: batchId } });
       for (let i = 0; i < 100 && batch.settlementStatus === 'pending'; i++) {
@@ -274,21 +227,11 @@ describe('cancel', () => {
   it('cancels a queued batch before it starts: nothing was charged, nothing is refunded', async () => {
     const idle = await startTestApp(); // no worker: the batch stays queued
     try {
-      const headers = { 'x-api-key': 'demo-key', 'content-type': 'application/json' };
-      const admitted = await fetch(`${idle.baseUrl}/api/enterprise/video-batch`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ items: prompts(3).map((prompt) => ({ prompt, model: 'sora-2' })) }),
-      }).then((r) => r.json() as Promise<Json>);
-      const response = await fetch(
-        `${idle.baseUrl}/api/enterprise/video-batch/${admitted.batch_id}/cancel`,
-        {
-          method: 'POST',
-          headers: { 'x-api-key': 'demo-key' },
-        },
-      );
-      expect(response.status).toBe(200);
-      expect(await response.json()).toMatchObject({
+      const admitted = await submitBatch(idle, prompts(3));
+      const call = await clientOf(idle);
+      const canceled = await call.cancelBatch(admitted.batch_id);
+      expect(call.last.status).toBe(200);
+      expect(canceled).toMatchObject({
         status: 'canceled',
         settlement_status: 'settled',
         canceled_count: 3,
@@ -297,10 +240,7 @@ describe('cancel', () => {
         net_spent_credits: 0,
       });
       expect(await idle.db.creditLedger.count({ where: { refId: admitted.batch_id } })).toBe(0);
-      const balance = await fetch(`${idle.baseUrl}/api/enterprise/balance`, { headers }).then(
-        (r) => r.json() as Promise<Json>,
-      );
-      expect(balance).toMatchObject({
+      expect(await call.balance()).toMatchObject({
         balance: 5000,
         reserved_credits: 0,
         available_credits: 5000,

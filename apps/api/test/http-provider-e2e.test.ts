@@ -2,9 +2,7 @@ import { createModel } from '@batchreel/db/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers';
 import { type FakeVideosServer, startFakeVideosServer } from './support/fake-videos-server';
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
-type Json = any;
+import { submitBatch, waitUntilSettled } from './support/scenarios';
 
 let fake: FakeVideosServer;
 let t: TestApp;
@@ -36,25 +34,12 @@ it('runs a model on the HTTP videos provider through the real worker: success an
   fake.script('[remote:moderated]', {
     failure: { code: 'moderation_blocked', message: 'Blocked by moderation.' },
   });
-  const admitted = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: JSON.stringify({
-      items: [
-        { prompt: 'A lighthouse at dusk', model: 'sora-2-remote' },
-        { prompt: 'Something [remote:moderated]', model: 'sora-2-remote' },
-      ],
-    }),
-  }).then((r) => r.json() as Promise<Json>);
+  const admitted = await submitBatch(t, [
+    { prompt: 'A lighthouse at dusk', model: 'sora-2-remote' },
+    { prompt: 'Something [remote:moderated]', model: 'sora-2-remote' },
+  ]);
 
-  let batch: Json;
-  for (let i = 0; i < 100; i++) {
-    batch = await fetch(`${t.baseUrl}/api/enterprise/video-batch/${admitted.batch_id}`, {
-      headers: { 'x-api-key': 'demo-key' },
-    }).then((r) => r.json() as Promise<Json>);
-    if (batch.settlement_status !== 'pending') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const batch = await waitUntilSettled(t, admitted.batch_id, { timeoutMs: 10_000 });
   expect(batch).toMatchObject({
     status: 'partial',
     success_count: 1,
@@ -73,6 +58,6 @@ it('runs a model on the HTTP videos provider through the real worker: success an
   expect(tasks[1]).toMatchObject({ status: 'failed', errorCode: 'content_policy', attempts: 1 });
   // The catalogue's model id was mapped to the provider's, and the key was sent as a bearer token.
   const creates = fake.requests.filter((r) => r.method === 'POST');
-  expect(creates.map((r) => (r.body as Json).model)).toEqual(['sora-2', 'sora-2']);
+  expect(creates.map((r) => (r.body as { model?: unknown }).model)).toEqual(['sora-2', 'sora-2']);
   expect(creates[0]?.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
 });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIntegrity } from '../src/ledger/integrity';
 import { startTestApp, type TestApp } from './helpers';
+import { clientOf, submitBatch } from './support/scenarios';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -12,15 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function submit(prompts: string[]): Promise<string> {
-  const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: JSON.stringify({ items: prompts.map((prompt) => ({ prompt, model: 'sora-2' })) }),
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { batch_id: string }).batch_id;
-}
+/** Submits the prompts; resolves with the batch's id. */
+const admit = async (prompts: string[]) => (await submitBatch(t, prompts)).batch_id;
 
 async function waitUntilSettled(batchIds: string[]) {
   const deadline = Date.now() + 60_000;
@@ -38,19 +32,16 @@ const scenes = (count: number, special: Record<number, string> = {}) =>
 describe('ledger ids', () => {
   it('are consecutive across a seeded run with refunds', async () => {
     // The seed scenario of SPEC §5.7: 20 videos, one times out.
-    const seedBatch = await submit(scenes(20, { 7: 'A slow scene [sim:timeout]' }));
+    const seedBatch = await admit(scenes(20, { 7: 'A slow scene [sim:timeout]' }));
     // More batches at once, so freezes and refunds of different batches interleave.
     const others = await Promise.all([
-      submit(scenes(12, { 0: 'No [sim:content_policy]', 5: 'No [sim:content_policy]' })),
-      submit(scenes(8, { 2: 'Gateway [sim:provider_error]', 3: 'Retry me [sim:flaky]' })),
-      submit(scenes(15, { 1: 'Slow [sim:timeout]', 9: 'Slow [sim:timeout]' })),
+      admit(scenes(12, { 0: 'No [sim:content_policy]', 5: 'No [sim:content_policy]' })),
+      admit(scenes(8, { 2: 'Gateway [sim:provider_error]', 3: 'Retry me [sim:flaky]' })),
+      admit(scenes(15, { 1: 'Slow [sim:timeout]', 9: 'Slow [sim:timeout]' })),
     ]);
     // A batch canceled before it runs out: its waiting tasks are refunded at once.
-    const canceled = await submit(scenes(30));
-    await fetch(`${t.baseUrl}/api/enterprise/video-batch/${canceled}/cancel`, {
-      method: 'POST',
-      headers: { 'x-api-key': 'demo-key' },
-    });
+    const canceled = await admit(scenes(30));
+    await (await clientOf(t)).cancelBatch(canceled);
     await waitUntilSettled([seedBatch, ...others, canceled]);
     // A top-up after it all, through the admin's own write path.
     const demo = await t.db.account.findFirstOrThrow({ where: { name: 'Demo Corp' } });

@@ -6,6 +6,7 @@ import { workerMetrics } from '../src/metrics/registry';
 import { createLogger } from '../src/platform/logger';
 import { buildServer } from '../src/server';
 import { startTestApp, type TestApp } from './helpers';
+import { clientOf, submitBatch } from './support/scenarios';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 interface Sample {
@@ -55,19 +56,6 @@ async function scrape(baseUrl: string) {
   return new Metrics(parseExposition(await response.text()));
 }
 
-async function submit(baseUrl: string, prompts: string[], webhookUrl?: string) {
-  const response = await fetch(`${baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: JSON.stringify({
-      items: prompts.map((prompt) => ({ prompt, model: 'sora-2' })),
-      ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
-    }),
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { batch_id: string }).batch_id;
-}
-
 describe('GET /metrics after a batch ran', () => {
   let t: TestApp;
   let receiver: WebhookReceiver;
@@ -78,11 +66,12 @@ describe('GET /metrics after a batch ran', () => {
     // The client's endpoint is down: every attempt gets a 500, so both events end `failed`.
     receiver = await startWebhookReceiver({ reply: () => 500 });
     t = await startTestApp({ worker: { webhooks: { retryScheduleMs: [50, 50] } } });
-    batchId = await submit(
-      t.baseUrl,
+    const admitted = await submitBatch(
+      t,
       ['A cat playing piano', 'A dog on a skateboard', 'Sunrise [sim:timeout]'],
-      receiver.url,
+      { webhook_url: receiver.url },
     );
+    batchId = admitted.batch_id;
     await eventually(
       async () => {
         const batch = await t.db.batchJob.findUniqueOrThrow({ where: { id: batchId } });
@@ -96,10 +85,9 @@ describe('GET /metrics after a batch ran', () => {
       30_000,
       'the batch to settle and its webhooks to fail',
     );
-    const read = await fetch(`${t.baseUrl}/api/enterprise/video-batch/${batchId}`, {
-      headers: { 'x-api-key': 'demo-key' },
-    });
-    expect(read.status).toBe(200);
+    const api = await clientOf(t);
+    await api.getBatch(batchId);
+    expect(api.last.status).toBe(200);
     expect((await fetch(`${t.baseUrl}/no/such/route/${batchId}`)).status).toBe(404);
     metrics = await scrape(t.baseUrl);
   }, 60_000);
@@ -191,7 +179,7 @@ describe('GET /metrics while work waits (no worker)', () => {
 
   it('counts queued work: reserved credits, queued tasks, the waiting batch-start job and its age', async () => {
     t = await startTestApp();
-    const batchId = await submit(t.baseUrl, ['One', 'Two', 'Three', 'Four']);
+    const { batch_id: batchId } = await submitBatch(t, ['One', 'Two', 'Three', 'Four']);
     // A batch the settlement flagged (simulated: the column is what the gauge reads).
     await t.db.batchJob.update({ where: { id: batchId }, data: { integrityError: 'test' } });
     await new Promise((resolve) => setTimeout(resolve, 1100));

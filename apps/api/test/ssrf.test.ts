@@ -19,10 +19,18 @@ import {
 import { attemptDelivery } from '../src/webhooks/delivery';
 import { startTestApp, type TestApp } from './helpers';
 import { expectNothingWritten, snapshotDatabase } from './support/db-snapshot';
+import { demoReceiverView } from './support/demo-receiver';
+import { clientOf, prompts, refusal, submitBatch } from './support/scenarios';
 import { eventually } from './support/webhook-receiver';
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
-type Json = any;
+/** A one-item batch with `webhook_url`, as the demo account, refused or admitted. */
+async function createBatchWithWebhook(t: TestApp, webhookUrl: string) {
+  const api = await clientOf(t);
+  return api.createBatch({
+    items: [{ prompt: 'A cat', model: 'sora-2' }],
+    webhook_url: webhookUrl,
+  });
+}
 
 /** A TCP listener that counts connections: the "target" an attacker wants to reach. */
 async function startTarget(host: string) {
@@ -141,34 +149,23 @@ describe('at admission (WEBHOOK_ALLOW_PRIVATE_NETWORKS=false)', () => {
   });
   afterAll(() => t?.close());
 
-  const submit = (webhookUrl: string) =>
-    fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-      method: 'POST',
-      headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        items: [{ prompt: 'A cat', model: 'sora-2' }],
-        webhook_url: webhookUrl,
-      }),
-    });
-
   it('answers 422 naming webhook_url for every blocked form, and writes nothing', async () => {
     const before = await snapshotDatabase(t.db);
     for (const host of [...LOOPBACK_V4_FORMS, ...LOOPBACK_V6_FORMS, ...OTHER_BLOCKED]) {
-      const response = await submit(`https://${host}:8443/hook`);
-      const body = (await response.json()) as Json;
-      expect(response.status, host).toBe(422);
-      expect(body.error.code).toBe('invalid_request');
-      expect(body.error.details, host).toEqual([
+      const refused = await refusal(createBatchWithWebhook(t, `https://${host}:8443/hook`));
+      expect(refused.status, host).toBe(422);
+      expect(refused.code).toBe('invalid_request');
+      expect(refused.details, host).toEqual([
         { path: 'webhook_url', message: expect.stringMatching(/public address/) },
       ]);
     }
-    const http = (await (await submit('http://hooks.customer.example/hook')).json()) as Json;
-    expect(http.error.details).toEqual([{ path: 'webhook_url', message: 'Must use https.' }]);
+    const http = await refusal(createBatchWithWebhook(t, 'http://hooks.customer.example/hook'));
+    expect(http.details).toEqual([{ path: 'webhook_url', message: 'Must use https.' }]);
     await expectNothingWritten(t.db, before);
   });
 
   it('admits a public host name (it is judged again, after DNS, at delivery)', async () => {
-    expect((await submit('https://hooks.customer.example/hook')).status).toBe(202);
+    await submitBatch(t, ['A cat'], { webhook_url: 'https://hooks.customer.example/hook' });
   });
 });
 
@@ -342,16 +339,9 @@ describe('end to end: a batch whose webhook host resolves to a private address',
   });
 
   it('settles the batch, fails the delivery after its retries, and never connects', async () => {
-    const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-      method: 'POST',
-      headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        items: Array.from({ length: 10 }, (_, i) => ({ prompt: `A cat #${i}`, model: 'sora-2' })),
-        webhook_url: `https://hooks.customer.example:${target.port}/hook`,
-      }),
+    const { batch_id: batchId } = await submitBatch(t, prompts(10, 'A cat'), {
+      webhook_url: `https://hooks.customer.example:${target.port}/hook`,
     });
-    expect(response.status).toBe(202);
-    const { batch_id: batchId } = (await response.json()) as Json;
     const failed = await eventually(
       () =>
         t.db.webhookDelivery.findFirst({
@@ -528,27 +518,14 @@ describe('the demo receiver: the one own endpoint allowed (WEBHOOK_ALLOW_PRIVATE
     let receiverUrl: string;
     beforeAll(async () => {
       t = await startTestApp({ demoReceiver: true, config: { allowPrivateNetworks: false } });
-      const answer = await fetch(`${t.baseUrl}/demo/webhook-receiver`, {
-        headers: { 'x-api-key': 'demo-key' },
-      });
-      receiverUrl = ((await answer.json()) as Json).url;
+      receiverUrl = (await demoReceiverView(t)).url;
     });
     afterAll(() => t?.close());
-
-    const submit = (webhookUrl: string) =>
-      fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-        method: 'POST',
-        headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-        body: JSON.stringify({
-          items: [{ prompt: 'A cat', model: 'sora-2' }],
-          webhook_url: webhookUrl,
-        }),
-      });
 
     it('admits the receiver URL over http and refuses its neighbours with 422', async () => {
       const accountId = (await t.db.account.findFirstOrThrow()).id;
       expect(receiverUrl).toBe(`${t.baseUrl}${PREFIX}${accountId}`);
-      expect((await submit(receiverUrl)).status).toBe(202);
+      await submitBatch(t, ['A cat'], { webhook_url: receiverUrl });
       const url = new URL(receiverUrl);
       const before = await snapshotDatabase(t.db);
       for (const neighbour of [
@@ -559,10 +536,9 @@ describe('the demo receiver: the one own endpoint allowed (WEBHOOK_ALLOW_PRIVATE
         `${receiverUrl}/extra`,
         `${receiverUrl}?x=1`,
       ]) {
-        const response = await submit(neighbour);
-        expect(response.status, neighbour).toBe(422);
-        const body = (await response.json()) as Json;
-        expect(body.error.details[0].path, neighbour).toBe('webhook_url');
+        const refused = await refusal(createBatchWithWebhook(t, neighbour));
+        expect(refused.status, neighbour).toBe(422);
+        expect(refused.details[0]?.path, neighbour).toBe('webhook_url');
       }
       await expectNothingWritten(t.db, before);
     });

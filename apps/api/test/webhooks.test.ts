@@ -1,17 +1,24 @@
 // Webhooks end to end (SPEC §6, issue 5): real worker, real pg-boss, real HTTP receivers, and
 // signatures checked with the Standard Webhooks authors' own package, not with our code.
+import type { WebhookEvent } from '@batchreel/client';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers';
-import { expectComponent, loadOpenApi, type OpenApiDoc, requestAndCheck } from './support/openapi';
+import { expectComponent } from './support/openapi';
+import {
+  clientOf,
+  documentOf,
+  prompts as numbered,
+  refusal,
+  submitBatch,
+  type TestClient,
+} from './support/scenarios';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
-type Json = any;
 
 let t: TestApp;
 let receiver: WebhookReceiver;
-let doc: OpenApiDoc | undefined;
+/** The demo account; every answer is checked against the served OpenAPI document. */
+let api: TestClient;
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   t = await startTestApp({
@@ -22,42 +29,28 @@ beforeAll(async () => {
       webhooks: { timeoutMs: 500, retryScheduleMs: [150, 300], concurrency: 4 },
     },
   });
+  api = await clientOf(t);
 });
 afterAll(async () => {
   await t?.close();
   await receiver?.close();
 });
 
-/** A call as the demo account; every answer is checked against the served OpenAPI document. */
-async function api(method: 'GET' | 'POST', path: string, body?: unknown) {
-  doc ??= await loadOpenApi(t.baseUrl);
-  const template = path.split('?')[0]?.replace(/\/[0-9a-f-]{36}(?=\/|$)/, '/{id}');
-  const response = await requestAndCheck<Json>(doc, t.baseUrl, {
-    method,
-    path,
-    ...(template ? { template } : {}),
-    headers: { 'x-api-key': 'demo-key' },
-    ...(body ? { body } : {}),
-  });
-  return { status: response.status, body: response.body };
-}
+const prompts = (count: number) => numbered(count, 'A lighthouse');
 
-async function submit(prompts: string[], webhookUrl: string, metadata?: Record<string, string>) {
-  const response = await api('POST', '/api/enterprise/video-batch', {
-    items: prompts.map((prompt) => ({ prompt, model: 'sora-2' })),
-    webhook_url: webhookUrl,
-    ...(metadata ? { metadata } : {}),
-  });
-  expect(response.status).toBe(202);
-  return response.body.batch_id as string;
-}
-
-const prompts = (count: number) => Array.from({ length: count }, (_, i) => `A lighthouse #${i}`);
+/** Submits the prompts with their webhook (and metadata); resolves with the batch's id. */
+const withWebhook = async (
+  texts: string[],
+  webhookUrl: string,
+  metadata?: Record<string, string>,
+) =>
+  (await submitBatch(t, texts, { webhook_url: webhookUrl, ...(metadata ? { metadata } : {}) }))
+    .batch_id;
 
 async function deliveriesOf(batchId: string) {
-  const page = await api('GET', `/api/enterprise/webhook-deliveries?batch_id=${batchId}`);
-  expect(page.status).toBe(200);
-  return page.body.data as Json[];
+  const page = await api.webhookDeliveries({ batchId });
+  expect(api.last.status).toBe(200);
+  return page.data;
 }
 
 async function completedDelivery(batchId: string, status: string, timeoutMs = 20_000) {
@@ -73,16 +66,14 @@ async function completedDelivery(batchId: string, status: string, timeoutMs = 20
 
 describe('webhooks', () => {
   it('delivers batch.completed for the seed scenario, verifiable with the Standard Webhooks reference', async () => {
-    const { body: secretView } = await api('GET', '/api/enterprise/webhook-secret');
+    const secretView = await api.webhookSecret();
     expect(secretView.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     // Asking again returns the same secret (created once, on first use).
-    expect((await api('GET', '/api/enterprise/webhook-secret')).body.secret).toBe(
-      secretView.secret,
-    );
+    expect((await api.webhookSecret()).secret).toBe(secretView.secret);
 
     const items = prompts(20);
     items[7] = 'A slow scene [sim:timeout]';
-    const batchId = await submit(items, receiver.url, { campaign: 'spring' });
+    const batchId = await withWebhook(items, receiver.url, { campaign: 'spring' });
 
     const delivery = await completedDelivery(batchId, 'delivered');
     const requests = receiver.received.filter((r) => r.body.includes(batchId));
@@ -95,11 +86,10 @@ describe('webhooks', () => {
       'webhook-id': String(completed.headers['webhook-id']),
       'webhook-timestamp': String(completed.headers['webhook-timestamp']),
       'webhook-signature': String(completed.headers['webhook-signature']),
-    }) as Json;
+    }) as WebhookEvent;
     expect(completed.headers['content-type']).toBe('application/json');
     // The payload is what the document's `webhooks` section promises.
-    doc ??= await loadOpenApi(t.baseUrl);
-    expectComponent(doc, 'WebhookEvent', verified);
+    expectComponent(await documentOf(t), 'WebhookEvent', verified);
     expect(completed.headers['webhook-id']).toBe(verified.id);
     expect(verified).toMatchObject({
       type: 'batch.completed',
@@ -139,8 +129,8 @@ describe('webhooks', () => {
       attempt_count: 1,
       attempts: [{ status_code: 200, error: null }],
     });
-    expect(delivery.attempts[0].latency_ms).toBeGreaterThanOrEqual(0);
-    expect(delivery.attempts[0].response_body).toBe('answer 200 to batch.completed #1');
+    expect(delivery.attempts[0]?.latency_ms).toBeGreaterThanOrEqual(0);
+    expect(delivery.attempts[0]?.response_body).toBe('answer 200 to batch.completed #1');
   });
 
   it('retries a failing receiver: 500, 500, then 200 → delivered on the third attempt, all recorded', async () => {
@@ -148,17 +138,19 @@ describe('webhooks', () => {
       reply: (request, nth) => (request.type === 'batch.completed' && nth <= 2 ? 500 : 200),
     });
     try {
-      const batchId = await submit(prompts(10), flaky.url);
+      const batchId = await withWebhook(prompts(10), flaky.url);
       const delivery = await completedDelivery(batchId, 'delivered');
       expect(delivery.attempt_count).toBe(3);
-      expect(delivery.attempts.map((a: Json) => a.status_code)).toEqual([500, 500, 200]);
-      expect(delivery.attempts[0].error).toBe('Answered 500; only 2xx counts as delivered.');
-      expect(delivery.attempts[0].response_body).toBe('answer 500 to batch.completed #1');
+      expect(delivery.attempts.map((a) => a.status_code)).toEqual([500, 500, 200]);
+      expect(delivery.attempts[0]?.error).toBe('Answered 500; only 2xx counts as delivered.');
+      expect(delivery.attempts[0]?.response_body).toBe('answer 500 to batch.completed #1');
       expect(delivery.last_error).toBeNull();
       // Growing delays between attempts (150 ms, then 300 ms, each ±20 %).
-      const times = delivery.attempts.map((a: Json) => Date.parse(a.attempted_at));
-      expect(times[1] - times[0]).toBeGreaterThanOrEqual(100);
-      expect(times[2] - times[1]).toBeGreaterThanOrEqual(200);
+      const [first = 0, second = 0, third = 0] = delivery.attempts.map((a) =>
+        Date.parse(a.attempted_at),
+      );
+      expect(second - first).toBeGreaterThanOrEqual(100);
+      expect(third - second).toBeGreaterThanOrEqual(200);
       // One event id across every attempt.
       const sent = flaky.of('batch.completed');
       expect(sent).toHaveLength(3);
@@ -176,10 +168,10 @@ describe('webhooks', () => {
     });
     try {
       const started = Date.now();
-      const batchId = await submit(prompts(10), hanging.url);
+      const batchId = await withWebhook(prompts(10), hanging.url);
       // Settlement does not wait for the receiver.
       const settledAt = await eventually(
-        async () => (await api('GET', `/api/enterprise/video-batch/${batchId}`)).body.settled_at,
+        async () => (await api.getBatch(batchId)).settled_at,
         20_000,
         'settlement',
       );
@@ -188,14 +180,11 @@ describe('webhooks', () => {
 
       // While its retries run, a redelivery is refused.
       const [pending] = (await deliveriesOf(batchId)).filter(
-        (d: Json) => d.event_type === 'batch.completed',
+        (d) => d.event_type === 'batch.completed',
       );
-      const early = await api(
-        'POST',
-        `/api/enterprise/webhook-deliveries/${pending.delivery_id}/redeliver`,
-      );
+      const early = await refusal(api.redeliverWebhook(pending?.delivery_id ?? ''));
       expect(early.status).toBe(409);
-      expect(early.body.error.code).toBe('delivery_in_progress');
+      expect(early.code).toBe('delivery_in_progress');
 
       const failed = await completedDelivery(batchId, 'failed');
       expect(failed.attempt_count).toBe(3);
@@ -211,15 +200,12 @@ describe('webhooks', () => {
 
       // The client fixes its endpoint and asks for the event again.
       hanging.setReply(() => 200);
-      const again = await api(
-        'POST',
-        `/api/enterprise/webhook-deliveries/${failed.delivery_id}/redeliver`,
-      );
-      expect(again.status).toBe(202);
-      expect(again.body.delivery.status).toBe('pending');
+      const again = await api.redeliverWebhook(failed.delivery_id);
+      expect(api.last.status).toBe(202);
+      expect(again.delivery.status).toBe('pending');
       const delivered = await completedDelivery(batchId, 'delivered');
       expect(delivered.attempt_count).toBe(4);
-      expect(delivered.attempts.map((a: Json) => a.status_code)).toEqual([null, null, null, 200]);
+      expect(delivered.attempts.map((a) => a.status_code)).toEqual([null, null, null, 200]);
       const sent = hanging.of('batch.completed');
       expect(sent).toHaveLength(4);
       expect(sent[3]?.headers['webhook-id']).toBe(failed.event_id);
@@ -238,17 +224,17 @@ describe('webhooks', () => {
   it('keeps delivering to healthy receivers while another receiver hangs', async () => {
     const hanging = await startWebhookReceiver({ reply: () => 'hang' });
     try {
-      const stuck = await submit(prompts(10), hanging.url);
+      const stuck = await withWebhook(prompts(10), hanging.url);
       await eventually(
         () => hanging.received.length >= 1,
         10_000,
         'the hanging receiver to be hit',
       );
-      const healthyBatch = await submit(prompts(10), receiver.url);
+      const healthyBatch = await withWebhook(prompts(10), receiver.url);
       const delivered = await completedDelivery(healthyBatch, 'delivered');
       // The healthy batch's event went out while the hanging receiver still held attempts.
       const stuckDeliveries = await deliveriesOf(stuck);
-      expect(stuckDeliveries.some((d: Json) => d.status === 'pending')).toBe(true);
+      expect(stuckDeliveries.some((d) => d.status === 'pending')).toBe(true);
       expect(delivered.attempts).toHaveLength(1);
     } finally {
       await hanging.close();
@@ -256,20 +242,18 @@ describe('webhooks', () => {
   });
 
   it('rotates the secret with an overlap: both signatures are sent, either secret verifies', async () => {
-    const { body: before } = await api('GET', '/api/enterprise/webhook-secret');
-    const rotated = await api('POST', '/api/enterprise/webhook-secret/rotate', {
-      overlap_seconds: 3600,
-    });
-    expect(rotated.status).toBe(200);
-    expect(rotated.body.secret).not.toBe(before.secret);
-    expect(rotated.body.previous_secrets).toEqual([
+    const before = await api.webhookSecret();
+    const rotated = await api.rotateWebhookSecret(3600);
+    expect(api.last.status).toBe(200);
+    expect(rotated.secret).not.toBe(before.secret);
+    expect(rotated.previous_secrets).toEqual([
       { secret_prefix: `${before.secret.slice(0, 12)}…`, expires_at: expect.any(String) },
     ]);
-    const expiresIn = Date.parse(rotated.body.previous_secrets[0].expires_at) - Date.now();
+    const expiresIn = Date.parse(rotated.previous_secrets[0]?.expires_at ?? '') - Date.now();
     expect(expiresIn).toBeGreaterThan(3_500_000);
     expect(expiresIn).toBeLessThanOrEqual(3_600_000);
 
-    const batchId = await submit(prompts(10), receiver.url);
+    const batchId = await withWebhook(prompts(10), receiver.url);
     await completedDelivery(batchId, 'delivered');
     const [request] = receiver.of('batch.completed').filter((r) => r.body.includes(batchId));
     if (!request) throw new Error('no delivery');
@@ -280,13 +264,11 @@ describe('webhooks', () => {
     };
     expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
     expect(new Webhook(before.secret).verify(request.body, headers)).toBeTruthy();
-    expect(new Webhook(rotated.body.secret).verify(request.body, headers)).toBeTruthy();
+    expect(new Webhook(rotated.secret).verify(request.body, headers)).toBeTruthy();
 
     // Rotating with no overlap retires the previous secret at once.
-    const immediate = await api('POST', '/api/enterprise/webhook-secret/rotate', {
-      overlap_seconds: 0,
-    });
-    expect(immediate.body.previous_secrets.map((p: Json) => p.secret_prefix)).toEqual([
+    const immediate = await api.rotateWebhookSecret(0);
+    expect(immediate.previous_secrets.map((p) => p.secret_prefix)).toEqual([
       `${before.secret.slice(0, 12)}…`,
     ]);
     const audit = await t.db.auditLog.findMany({ where: { action: 'webhook_secret.rotated' } });
@@ -294,11 +276,9 @@ describe('webhooks', () => {
     // The audit trail names secrets by prefix only.
     expect(JSON.stringify(audit.map((a) => [a.before, a.after]))).not.toContain(before.secret);
 
-    const bad = await api('POST', '/api/enterprise/webhook-secret/rotate', {
-      overlap_seconds: 8 * 24 * 3600,
-    });
+    const bad = await refusal(api.rotateWebhookSecret(8 * 24 * 3600));
     expect(bad.status).toBe(422);
-    expect(bad.body.error.details[0].path).toBe('overlap_seconds');
+    expect(bad.details[0]?.path).toBe('overlap_seconds');
   });
 
   it("does not show or redeliver another account's deliveries", async () => {
@@ -315,32 +295,27 @@ describe('webhooks', () => {
       createdBy: 'test',
     });
     if (!created.ok) throw new Error('no key');
-    const as = (path: string, method = 'GET') =>
-      fetch(`${t.baseUrl}${path}`, { method, headers: { 'x-api-key': created.value.secret } });
-    expect((await as(`/api/enterprise/webhook-deliveries/${mine.delivery_id}`)).status).toBe(404);
-    expect(
-      (await as(`/api/enterprise/webhook-deliveries/${mine.delivery_id}/redeliver`, 'POST')).status,
-    ).toBe(404);
-    const list = (await (await as('/api/enterprise/webhook-deliveries')).json()) as Json;
+    const as = await clientOf(t, { apiKey: created.value.secret });
+    const deliveryId = mine?.delivery_id ?? '';
+    expect((await refusal(as.webhookDelivery(deliveryId))).status).toBe(404);
+    expect((await refusal(as.redeliverWebhook(deliveryId))).status).toBe(404);
+    const list = await as.webhookDeliveries();
     expect(list.data).toEqual([]);
-    const otherSecret = (await (await as('/api/enterprise/webhook-secret')).json()) as Json;
-    const { body: ownSecret } = await api('GET', '/api/enterprise/webhook-secret');
+    const otherSecret = await as.webhookSecret();
+    const ownSecret = await api.webhookSecret();
     expect(otherSecret.secret).not.toBe(ownSecret.secret);
   });
 
   it('pages through deliveries newest first', async () => {
-    const first = await api('GET', '/api/enterprise/webhook-deliveries?limit=2');
-    expect(first.body.data).toHaveLength(2);
-    expect(first.body.has_more).toBe(true);
-    const second = await api(
-      'GET',
-      `/api/enterprise/webhook-deliveries?limit=2&cursor=${first.body.next_cursor}`,
-    );
-    const ids = [...first.body.data, ...second.body.data].map((d: Json) => d.delivery_id);
+    const first = await api.webhookDeliveries({ limit: 2 });
+    expect(first.data).toHaveLength(2);
+    expect(first.has_more).toBe(true);
+    const second = await api.webhookDeliveries({ limit: 2, cursor: first.next_cursor ?? '' });
+    const ids = [...first.data, ...second.data].map((d) => d.delivery_id);
     expect(new Set(ids).size).toBe(4);
-    const times = [...first.body.data, ...second.body.data].map((d: Json) => d.created_at);
+    const times = [...first.data, ...second.data].map((d) => d.created_at);
     expect([...times].sort().reverse()).toEqual(times);
-    const bad = await api('GET', '/api/enterprise/webhook-deliveries?cursor=nope');
+    const bad = await refusal(api.webhookDeliveries({ cursor: 'nope' }));
     expect(bad.status).toBe(422);
   });
 });

@@ -27,11 +27,5 @@ export { planTaskRefund } from './refund';
 export type { Result } from './result';
 export { err, ok } from './result';
 export { settleBatch } from './settlement';
-export {
-  BATCH_STATUSES,
-  LEDGER_REF_TYPES,
-  SETTLEMENT_STATUSES,
-  TASK_STATUSES,
-} from './status';
 export type { Violation, ViolationCode } from './violation';
 export { VIOLATION_CODES } from './violation';

@@ -1,6 +1,7 @@
+import { TASK_STATUSES } from '@batchreel/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchMoney, settleBatch, TASK_STATUSES } from '../src/index';
+import { batchMoney, settleBatch } from '../src/index';
 import type { TaskStatus } from '../src/status';
 
 describe('batchMoney', () => {

@@ -1,9 +1,9 @@
+import { BATCH_STATUSES, TASK_STATUSES } from '@batchreel/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PlannedLedgerEntry } from '../src/index';
 import { planAdjustment, planFreeze, planTaskRefund, planTopUp } from '../src/index';
 import { approve, hasValidDeltaSign } from '../src/ledger';
-import { BATCH_STATUSES, TASK_STATUSES } from '../src/status';
 
 describe('PlannedLedgerEntry', () => {
   it('cannot be built by hand: only a planner makes one', () => {

@@ -1,19 +1,18 @@
+import type { BatchStatus, DeliveryStatus, TaskStatus } from '@batchreel/contracts';
 import { BatchreelApiError, errorFromResponse } from './errors';
 import type {
   Balance,
   Batch,
   BatchAdmitted,
   BatchPage,
-  BatchStatus,
   CreateBatchRequest,
   DeliveryPage,
-  DeliveryStatus,
   LedgerPage,
   Quote,
   SigningSecret,
   Task,
   TaskPage,
-  TaskStatus,
+  WebhookDeliveryResponse,
 } from './types';
 
 export interface ClientOptions {
@@ -258,6 +257,21 @@ export class BatchreelClient {
         query: { batch_id: batchId, ...rest },
       })
     ).body;
+  }
+
+  /** One event sent (or being sent) to your webhook, with every attempt. */
+  async webhookDelivery(deliveryId: string): Promise<WebhookDeliveryResponse> {
+    const path = `/webhook-deliveries/${encodeURIComponent(deliveryId)}`;
+    return (await this.#request<WebhookDeliveryResponse>('GET', path)).body;
+  }
+
+  /**
+   * Sends a delivered or failed event again, with the same event id (`202`; the delivery is
+   * `pending` again). `409 delivery_in_progress` while its retries still run.
+   */
+  async redeliverWebhook(deliveryId: string): Promise<WebhookDeliveryResponse> {
+    const path = `/webhook-deliveries/${encodeURIComponent(deliveryId)}/redeliver`;
+    return (await this.#request<WebhookDeliveryResponse>('POST', path)).body;
   }
 
   /**

@@ -3,6 +3,8 @@
  * verification helpers a receiver needs. Uses the global `fetch` only.
  */
 
+// The vocabulary the API, the admin and this client share: statuses, error codes, limits.
+export * from '@batchreel/contracts';
 export type {
   VerifiedWebhook,
   VerifyInput,

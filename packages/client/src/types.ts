@@ -1,29 +1,23 @@
 // The public REST API's request and response bodies, field for field (snake_case) as the server's
 // zod schemas define them (apps/api/src/*/schemas.ts). Written out by hand on purpose: a package
 // never imports from an app, and these types are the client's contract with the wire format.
+// They cannot drift unnoticed: apps/api/test/client-contract.test.ts fails to typecheck when one
+// differs from what the API's schema infers, and the API's tests read every answer through this
+// client and validate it against the served OpenAPI document. Statuses come from the contracts,
+// which the package's index re-exports.
+
+import type {
+  BatchStatus,
+  DeliveryStatus,
+  ErrorCode,
+  LedgerRefType,
+  SettlementStatus,
+  TaskStatus,
+  WebhookEventType,
+} from '@batchreel/contracts';
 
 /** ISO-8601 timestamp, as every response renders times. */
 export type Timestamp = string;
-
-/** Lifecycle of a batch: `queued` → `processing` → a final status. */
-export type BatchStatus = 'queued' | 'processing' | 'completed' | 'partial' | 'failed' | 'canceled';
-
-/** Money state of a batch: `pending` until settlement. */
-export type SettlementStatus = 'pending' | 'settled' | 'refunded';
-
-/** Lifecycle of one video task. */
-export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
-
-export const TASK_STATUSES: readonly TaskStatus[] = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'canceled',
-];
-
-/** Why a ledger row exists. */
-export type LedgerRefType = 'topup' | 'batch_upfront' | 'batch_refund' | 'adjustment';
 
 /** One video to generate. */
 export interface VideoItem {
@@ -222,10 +216,6 @@ export interface SigningSecret {
   previous_secrets: { secret_prefix: string; expires_at: Timestamp }[];
 }
 
-export type WebhookEventType = 'batch.processing' | 'batch.completed' | 'batch.canceled';
-
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
-
 export interface WebhookAttempt {
   attempted_at: Timestamp;
   /** `null` when no answer arrived. */
@@ -256,6 +246,12 @@ export interface WebhookDelivery {
 /** Newest first. */
 export type DeliveryPage = Page<WebhookDelivery>;
 
+/** `GET /webhook-deliveries/{id}` and `POST /webhook-deliveries/{id}/redeliver`. */
+export interface WebhookDeliveryResponse {
+  ok: true;
+  delivery: WebhookDelivery;
+}
+
 /**
  * What a webhook delivery's body holds: `data` is the batch as `GET /video-batch/{id}` shows it,
  * without its own delivery state.
@@ -270,8 +266,18 @@ export interface WebhookEvent {
 /** The error envelope every non-2xx answer carries. */
 export interface ErrorResponse {
   ok: false;
-  error: { code: string; message: string; details: { path: string; message: string }[] };
+  error: {
+    /** Stable; the document lists each with its status (`ERROR_CODES` of the contracts). */
+    code: ErrorCode;
+    /** A sentence for people; do not parse it. */
+    message: string;
+    details: { path: string; message: string }[];
+  };
   request_id: string;
-  required_credits?: number;
-  available_credits?: number;
+}
+
+/** The `402 insufficient_credits` envelope: what the batch needs and what the account has. */
+export interface InsufficientCreditsResponse extends ErrorResponse {
+  required_credits: number;
+  available_credits: number;
 }

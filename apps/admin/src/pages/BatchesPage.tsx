@@ -1,10 +1,10 @@
+import { BATCH_STATUSES } from '@batchreel/contracts';
 import { Anchor, Button, Group, Paper, SimpleGrid, Table, Text, Tooltip } from '@mantine/core';
 import { keepPreviousData } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { useCan } from '../auth';
 import { AccountSelect } from '../components/AccountSelect';
-import { BATCH_STATUSES } from '../components/constants';
 import {
   MONOSPACE_INPUT,
   UrlDateFilter,

@@ -1,3 +1,4 @@
+import { LEDGER_REF_TYPES } from '@batchreel/contracts';
 import { ActionIcon, Anchor, Button, Group, Paper, SimpleGrid, Table, Text } from '@mantine/core';
 import { keepPreviousData } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
@@ -5,7 +6,6 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { AccountSelect } from '../components/AccountSelect';
 import { LedgerMemo, useCodeLabels } from '../components/codes';
-import { REF_TYPES } from '../components/constants';
 import { UrlDateFilter, UrlSelectFilter } from '../components/filters';
 import { DateTime, Num } from '../components/format';
 import { LedgerRowDetail } from '../components/LedgerRowDetail';
@@ -38,7 +38,7 @@ export function LedgerPage() {
   const account = get('accountId');
   const filter = {
     accountId: isUuid(account) ? account : undefined,
-    refType: REF_TYPES.find((r) => r === get('refType')),
+    refType: LEDGER_REF_TYPES.find((r) => r === get('refType')),
     from: dayStart(get('from')),
     to: dayEnd(get('to')),
   };
@@ -81,7 +81,7 @@ export function LedgerPage() {
           <UrlSelectFilter
             param="refType"
             label={t('ledger.type')}
-            data={REF_TYPES.map((r) => ({ value: r, label: t(`refTypes.${r}`) }))}
+            data={LEDGER_REF_TYPES.map((r) => ({ value: r, label: t(`refTypes.${r}`) }))}
             testId="ledger-type"
           />
           <UrlDateFilter param="from" label={t('common.from')} />

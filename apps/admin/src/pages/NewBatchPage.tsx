@@ -1,4 +1,11 @@
 import {
+  type ItemsFileProblem,
+  itemOfPath,
+  itemsFileFormat,
+  type ParsedItemsFile,
+  parseItemsFile,
+} from '@batchreel/contracts/items-file';
+import {
   Alert,
   Badge,
   Button,
@@ -14,7 +21,6 @@ import {
   Textarea,
   TextInput,
 } from '@mantine/core';
-import Papa from 'papaparse';
 import { type ReactNode, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
@@ -26,69 +32,17 @@ import { type RouterInputs, type RouterOutputs, trpc } from '../trpc';
 
 type Item = RouterInputs['batches']['create']['request']['items'][number];
 type Quote = RouterOutputs['batches']['quote'];
-/** An item read from a file; its model may be left to the default. */
-type FileItem = Omit<Item, 'model'> & { model?: string };
-/** A problem in a file, as a message key: the browser's own parser messages are English only. */
-type ParseProblem = 'missing-prompt' | 'not-json' | 'not-csv';
-type Parsed = { items: FileItem[]; errors: { line: number; message: ParseProblem }[] };
-
-const PARSE_PROBLEMS = {
-  'missing-prompt': 'newBatch.missingPrompt',
-  'not-json': 'newBatch.notJson',
-  'not-csv': 'newBatch.notCsv',
-} as const;
-
-/** One item from a CSV row or JSONL object: `prompt`, optional `model`, `seconds`, `size`. */
-function toItem(record: Record<string, unknown>): FileItem | ParseProblem {
-  const prompt = typeof record.prompt === 'string' ? record.prompt.trim() : '';
-  if (!prompt) return 'missing-prompt';
-  const item: FileItem = { prompt };
-  const model = typeof record.model === 'string' ? record.model.trim() : '';
-  if (model) item.model = model;
-  const seconds = record.seconds;
-  if (seconds !== undefined && seconds !== null && String(seconds).trim() !== '') {
-    // Left as given when not a number: the server's validation names the item and field.
-    item.seconds = Number(seconds);
-  }
-  const size = typeof record.size === 'string' ? record.size.trim() : '';
-  if (size) item.size = size;
-  return item;
+/**
+ * Reads a CSV (header row with a `prompt` column) or a JSON Lines file exactly as the CLI does
+ * (`@batchreel/contracts`); items may leave their model to the page's default.
+ */
+async function parseFile(file: File): Promise<ParsedItemsFile> {
+  const format = itemsFileFormat(file.name) ?? 'csv';
+  return parseItemsFile(await file.text(), { format, modelOptional: true });
 }
 
-/** Reads a CSV (header row with a `prompt` column) or a JSONL file (one object per line). */
-async function parseFile(file: File): Promise<Parsed> {
-  const text = await file.text();
-  const items: FileItem[] = [];
-  const errors: Parsed['errors'] = [];
-  const add = (record: unknown, line: number) => {
-    const item =
-      record && typeof record === 'object'
-        ? toItem(record as Record<string, unknown>)
-        : 'missing-prompt';
-    if (typeof item === 'string') errors.push({ line, message: item });
-    else items.push(item);
-  };
-  if (/\.(jsonl|ndjson|json)$/i.test(file.name)) {
-    for (const [i, line] of text.split(/\r?\n/).entries()) {
-      if (!line.trim()) continue;
-      try {
-        add(JSON.parse(line), i + 1);
-      } catch {
-        errors.push({ line: i + 1, message: 'not-json' });
-      }
-    }
-  } else {
-    const result = Papa.parse<Record<string, string>>(text, {
-      header: true,
-      skipEmptyLines: 'greedy',
-      transformHeader: (h) => h.trim().toLowerCase(),
-    });
-    for (const e of result.errors) errors.push({ line: (e.row ?? 0) + 2, message: 'not-csv' });
-    // Line numbers count the header row.
-    for (const [i, row] of result.data.entries()) add(row, i + 2);
-  }
-  return { items, errors };
-}
+/** How many problems of a file the page lists (the rest are counted). */
+const MAX_PROBLEMS_SHOWN = 20;
 
 function QuoteFigure({
   label,
@@ -120,23 +74,50 @@ export function NewBatchPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const format = useFormat();
-  /** `items[3].model` → "Task #3 · model: " (the API's message follows as it wrote it). */
-  const problemPlace = (path: string) => {
-    const item = /^items\[(\d+)\]\.?(.*)$/.exec(path);
-    if (item) return `${t('newBatch.itemProblem', { index: item[1], field: item[2] })}: `;
-    return path ? `${path}: ` : '';
-  };
   const models = trpc.ledger.models.useQuery(undefined, { staleTime: 60_000 });
   const enabledModels = (models.data ?? []).filter((m) => m.enabled);
   const [accountId, setAccountId] = useState('');
   const [source, setSource] = useState<'paste' | 'file'>('paste');
   const [prompts, setPrompts] = useState('');
   const [file, setFile] = useState<File | null>(null);
-  const [parsed, setParsed] = useState<Parsed | null>(null);
+  const [parsed, setParsed] = useState<ParsedItemsFile | null>(null);
   const [model, setModel] = useState<string | null>(null);
   const [webhookUrl, setWebhookUrl] = useState('');
   const [quoted, setQuoted] = useState<{ key: string; quote: Quote } | null>(null);
   const defaultModel = model ?? enabledModels[0]?.id ?? '';
+
+  /**
+   * `items[3].model` → "Task #3 · model: ", with the file line the item came from when it came
+   * from a file (the API's message follows as it wrote it).
+   */
+  const problemPlace = (path: string) => {
+    const fromFile = source === 'file' && parsed ? itemOfPath(parsed.lines, path) : undefined;
+    if (fromFile) {
+      const { task, line, field } = fromFile;
+      return `${t('newBatch.itemLineProblem', { index: task, line: format.number(line), field })}: `;
+    }
+    const item = /^items\[(\d+)\]\.?(.*)$/.exec(path);
+    if (item) return `${t('newBatch.itemProblem', { index: item[1], field: item[2] })}: `;
+    return path ? `${path}: ` : '';
+  };
+  /** A problem of the file in the reader's language, numbers formatted for it. */
+  const fileProblem = (problem: ItemsFileProblem) => {
+    const values = Object.fromEntries(
+      Object.entries(problem.params).map(([name, value]) => [
+        name,
+        typeof value === 'number' ? format.number(value) : value,
+      ]),
+    );
+    const message = t(`newBatch.fileProblem.${problem.code}`, values);
+    if (problem.line === undefined) return message;
+    return problem.task === undefined
+      ? t('newBatch.lineError', { line: format.number(problem.line), message })
+      : t('newBatch.lineTaskError', {
+          line: format.number(problem.line),
+          index: problem.task,
+          message,
+        });
+  };
 
   const request = useMemo(() => {
     const items: Item[] =
@@ -170,11 +151,15 @@ export function NewBatchPage() {
     if (value) void parseFile(value).then(setParsed);
   };
 
+  // A file with problems is not sent: its good items would get other task numbers.
+  const fileHasProblems = source === 'file' && (parsed?.problems.length ?? 0) > 0;
   const problem = !accountId
     ? t('newBatch.pickAccount')
-    : request.items.length === 0
-      ? t('newBatch.noItems')
-      : null;
+    : fileHasProblems
+      ? t('newBatch.fixFile')
+      : request.items.length === 0
+        ? t('newBatch.noItems')
+        : null;
 
   return (
     <Page title={t('newBatch.title')} subtitle={t('newBatch.subtitle')}>
@@ -242,18 +227,26 @@ export function NewBatchPage() {
                   {t('newBatch.parsedItems', { count: parsed.items.length })}
                 </Text>
               )}
-              {parsed && parsed.errors.length > 0 && (
-                <Alert color="yellow" title={t('newBatch.parseErrors')}>
+              {parsed && parsed.problems.length > 0 && (
+                <Alert
+                  color="yellow"
+                  title={t('newBatch.parseErrors')}
+                  data-testid="new-batch-file-problems"
+                >
                   <List size="sm">
-                    {parsed.errors.slice(0, 20).map((e) => (
-                      <List.Item key={`${e.line}:${e.message}`}>
-                        {t('newBatch.lineError', {
-                          line: e.line,
-                          message: t(PARSE_PROBLEMS[e.message]),
-                        })}
+                    {parsed.problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => (
+                      <List.Item key={`${p.line}:${p.code}:${p.message}`}>
+                        {fileProblem(p)}
                       </List.Item>
                     ))}
                   </List>
+                  {parsed.problems.length > MAX_PROBLEMS_SHOWN && (
+                    <Text size="sm" mt="xs">
+                      {t('newBatch.moreProblems', {
+                        count: parsed.problems.length - MAX_PROBLEMS_SHOWN,
+                      })}
+                    </Text>
+                  )}
                 </Alert>
               )}
             </Stack>

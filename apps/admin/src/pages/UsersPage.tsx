@@ -1,3 +1,4 @@
+import { STAFF_ROLES } from '@batchreel/contracts';
 import { Badge, Button, Group, Modal, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,7 +10,6 @@ import { Empty, QueryState } from '../components/QueryState';
 import { SecretModal } from '../components/SecretModal';
 import { trpc } from '../trpc';
 
-const ROLES: Role[] = ['support', 'finance', 'admin'];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function CreateUserModal({
@@ -72,7 +72,7 @@ function CreateUserModal({
           />
           <Select
             label={t('users.role')}
-            data={ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))}
+            data={STAFF_ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))}
             value={role}
             onChange={(v) => v && setRole(v as Role)}
             allowDeselect={false}
@@ -154,7 +154,7 @@ export function UsersPage() {
                           size="xs"
                           w={130}
                           aria-label={t('users.role')}
-                          data={ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))}
+                          data={STAFF_ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))}
                           value={user.role}
                           onChange={(v) =>
                             v &&

@@ -1,3 +1,4 @@
+import { DELIVERY_STATUSES } from '@batchreel/contracts';
 import {
   ActionIcon,
   Anchor,
@@ -15,7 +16,6 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { AccountSelect } from '../components/AccountSelect';
 import { CodeLabel, useCodeLabels } from '../components/codes';
-import { DELIVERY_STATUSES } from '../components/constants';
 import { notifySuccess } from '../components/errors';
 import { MONOSPACE_INPUT, UrlSelectFilter, UrlTextFilter } from '../components/filters';
 import { DateTime, Num } from '../components/format';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BATCH_STATUSES, TASK_STATUSES } from '@batchreel/billing';
+import { BATCH_STATUSES, LEDGER_REF_TYPES, TASK_STATUSES } from '@batchreel/contracts';
 import { Prisma } from '@batchreel/db';
 import { z } from 'zod';
 import { audit } from '../admin/audit';
@@ -56,7 +56,7 @@ const TaskRowSchema = z.object({
 
 const LedgerRowSchema = z.object({
   id: z.string(),
-  refType: z.enum(['topup', 'batch_upfront', 'batch_refund', 'adjustment']),
+  refType: z.enum(LEDGER_REF_TYPES),
   taskId: z.uuid().nullable(),
   taskIndex: z.int().nullable(),
   creditsDelta: z.int(),

@@ -1,10 +1,15 @@
-import { BATCH_STATUSES, SETTLEMENT_STATUSES, TASK_STATUSES } from '@batchreel/billing';
+import {
+  BATCH_STATUSES,
+  ITEM_SIZE_PATTERN,
+  LIMITS,
+  SETTLEMENT_STATUSES,
+  TASK_STATUSES,
+} from '@batchreel/contracts';
 import { z } from 'zod';
 import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
 import { characterCount, isStorableText, text, typeError } from '../http/text';
 import { idPrefixRange, MIN_ID_PREFIX_HEX } from '../platform/ids';
 import { BatchWebhookDeliverySchema } from '../webhooks/batch-deliveries';
-import { LIMITS } from './limits';
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -20,14 +25,14 @@ export const VideoItemSchema = z
     seconds: z
       .int({ error: typeError('Must be an integer.') })
       .positive('Must be positive.')
-      .max(600, 'Must be at most 600.')
+      .max(LIMITS.maxSeconds, `Must be at most ${LIMITS.maxSeconds}.`)
       .optional()
       .meta({
         description: "Video length; one of the model's allowed lengths (default: its first).",
       }),
     size: z
       .string({ error: typeError('Must be a string.') })
-      .regex(/^\d{2,5}x\d{2,5}$/, 'Must be WIDTHxHEIGHT, e.g. 1280x720.')
+      .regex(ITEM_SIZE_PATTERN, 'Must be WIDTHxHEIGHT, e.g. 1280x720.')
       .optional()
       .meta({ description: "Frame size; one of the model's allowed sizes (default: its first)." }),
   })

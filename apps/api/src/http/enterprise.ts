@@ -1,10 +1,10 @@
+import { LIMITS } from '@batchreel/contracts';
 import rateLimit from '@fastify/rate-limit';
 import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { hashApiKey } from '../accounts/api-keys';
 import { type ApiKeyPrincipal, authenticateApiKey } from '../accounts/authenticate';
-import { LIMITS } from '../batches/limits';
 import { batchRoutes } from '../batches/routes';
 import { accountRoutes } from '../ledger/routes';
 import { buildOpenApiDocument } from '../openapi/document';

@@ -1,16 +1,16 @@
+import { LEDGER_REF_TYPES } from '@batchreel/contracts';
 import { Prisma } from '@batchreel/db';
 import { z } from 'zod';
 import { financeProcedure, router, supportProcedure } from '../trpc/trpc';
 import { checkIntegrity, INTEGRITY_CHECKS } from './integrity';
 
 const Uuid = z.uuid();
-const REF_TYPES = ['topup', 'batch_upfront', 'batch_refund', 'adjustment'] as const;
 
 const LedgerEntrySchema = z.object({
   id: z.string(),
   accountId: z.uuid(),
   accountName: z.string(),
-  refType: z.enum(REF_TYPES),
+  refType: z.enum(LEDGER_REF_TYPES),
   refId: z.uuid(),
   taskId: z.uuid().nullable(),
   /** The refunded task's 0-based `batch_index` (refunds only; memos are rendered from it in the
@@ -28,7 +28,7 @@ const LedgerEntrySchema = z.object({
 
 export const LedgerFilterSchema = z.object({
   accountId: Uuid.optional(),
-  refType: z.enum(REF_TYPES).optional(),
+  refType: z.enum(LEDGER_REF_TYPES).optional(),
   from: z.date().optional(),
   to: z.date().optional(),
 });
@@ -77,7 +77,7 @@ export const ledgerAdminRouter = router({
           id: bigint;
           account_id: string;
           account_name: string;
-          ref_type: (typeof REF_TYPES)[number];
+          ref_type: (typeof LEDGER_REF_TYPES)[number];
           ref_id: string;
           task_id: string | null;
           task_index: number | null;

@@ -1,4 +1,4 @@
-import { LEDGER_REF_TYPES } from '@batchreel/billing';
+import { LEDGER_REF_TYPES } from '@batchreel/contracts';
 import { z } from 'zod';
 import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
 

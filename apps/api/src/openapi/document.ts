@@ -1,14 +1,14 @@
+import { LIMITS, WEBHOOK_EVENTS } from '@batchreel/contracts';
 import { z } from 'zod';
 import {
   createDocument,
   type ZodOpenApiOperationObject,
   type ZodOpenApiPathsObject,
 } from 'zod-openapi';
-import { LIMITS } from '../batches/limits';
 import { ERROR_CODES, type ErrorCode } from '../http/errors';
 import { BODY_ERRORS, COMMON_ERRORS, type EnterpriseRoute } from '../http/route';
 import { ErrorResponseSchema, InsufficientCreditsResponseSchema } from '../http/schemas';
-import { WEBHOOK_EVENTS, WebhookEventSchema } from '../webhooks/schemas';
+import { WebhookEventSchema } from '../webhooks/schemas';
 
 const RequestIdHeaderSchema = z
   .string()

@@ -2,11 +2,11 @@ import {
   PROVIDER_FAILURE_CODES,
   type ProviderFailure,
   type ProviderFailureCode,
-  type TASK_ERROR_CODES,
+  type TaskErrorCode,
 } from './types';
 
 // Every failure code must be a task error code, or a final failure could not be recorded.
-type Missing = Exclude<ProviderFailureCode, (typeof TASK_ERROR_CODES)[number]>;
+type Missing = Exclude<ProviderFailureCode, TaskErrorCode>;
 const _everyFailureIsATaskCode: Missing extends never ? true : never = true;
 void _everyFailureIsATaskCode;
 

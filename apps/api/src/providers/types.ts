@@ -1,3 +1,8 @@
+import type { TaskErrorCode } from '@batchreel/contracts';
+
+// The codes are the contracts' (clients see them as `error_code`); re-exported for the executor.
+export type { TaskErrorCode };
+
 /**
  * The provider interfaces. One model runs on one provider (`models.provider`).
  *
@@ -199,22 +204,6 @@ export interface ResumableVideoProvider extends VideoProvider {
 export function isResumable(provider: VideoProvider): provider is ResumableVideoProvider {
   return 'submit' in provider && typeof provider.submit === 'function';
 }
-
-/** Stable task error codes (`video_tasks.error_code`); the admin labels each in every language. */
-export const TASK_ERROR_CODES = [
-  'timeout',
-  'provider_error',
-  'rate_limited',
-  'network_error',
-  'content_policy',
-  'invalid_input',
-  'provider_unavailable',
-  'lost',
-  'canceled',
-  'insufficient_credits',
-] as const;
-
-export type TaskErrorCode = (typeof TASK_ERROR_CODES)[number];
 
 /**
  * A classified provider failure, thrown by `generate()`. `transient` ones (network, 5xx, 429,

@@ -1,6 +1,7 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { LIMITS } from '@batchreel/contracts';
 import { Prisma } from '@batchreel/db';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
@@ -10,7 +11,6 @@ import { stringify } from 'csv-stringify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { resolveSession, SESSION_COOKIE } from '../admin/sessions';
-import { LIMITS } from '../batches/limits';
 import { toApiError } from '../http/error-handler';
 import { LedgerFilterSchema, ledgerConditions } from '../ledger/admin-router';
 import { buildStatement, keyId, signBytes, signStatement, statementCsv } from '../ledger/statement';

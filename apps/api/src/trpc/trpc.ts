@@ -1,3 +1,4 @@
+import { STAFF_ROLES, type StaffRole } from '@batchreel/contracts';
 import type { Database } from '@batchreel/db';
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
@@ -7,8 +8,7 @@ import type { WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import { StaffErrorCause, staffError } from './errors';
 
-export const STAFF_ROLES = ['support', 'finance', 'admin'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
+export { STAFF_ROLES, type StaffRole };
 
 /** The signed-in staff member a procedure acts for. */
 export interface StaffUser {

@@ -1,3 +1,4 @@
+import { DELIVERY_STATUSES } from '@batchreel/contracts';
 import { z } from 'zod';
 import { staffError } from '../trpc/errors';
 import { IdPrefixInput } from '../trpc/id-prefix';
@@ -19,7 +20,7 @@ export const webhooksAdminRouter = router({
         accountId: z.uuid().optional(),
         /** A batch id or its start: the deliveries of every batch it matches. */
         batchId: IdPrefixInput.optional(),
-        status: z.enum(['pending', 'delivered', 'failed']).optional(),
+        status: z.enum(DELIVERY_STATUSES).optional(),
         limit: z.int().min(1).max(100).default(25),
         cursor: z.uuid().nullish(),
       }),

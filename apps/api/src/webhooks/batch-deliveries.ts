@@ -1,7 +1,11 @@
+import {
+  DELIVERY_STATUSES,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
+} from '@batchreel/contracts';
 import type { Database, Prisma } from '@batchreel/db';
 import { z } from 'zod';
 import { TimestampSchema } from '../http/schemas';
-import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types';
 
 /**
  * How one event of a batch stands with the client's webhook: what a batch read shows so that a

@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { WebhookEventType } from '@batchreel/contracts';
 import type { Prisma } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
 import { getBatch } from '../batches/read';
 import { enqueue, jobs } from '../jobs/definitions';
 import type { Queue } from '../platform/queue';
-import type { WebhookEvent, WebhookEventType } from './schemas';
+import type { WebhookEvent } from './schemas';
 
 type Tx = Prisma.TransactionClient;
 

@@ -1,8 +1,9 @@
+import type { WebhookEventType } from '@batchreel/contracts';
 import type { Database, Prisma } from '@batchreel/db';
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../http/cursor';
 import { isUuid } from '../platform/ids';
-import type { DeliveryListQuerySchema, WebhookDeliverySchema, WebhookEventType } from './schemas';
+import type { DeliveryListQuerySchema, WebhookDeliverySchema } from './schemas';
 
 type DeliveryView = z.infer<typeof WebhookDeliverySchema>;
 const iso = (date: Date | null) => (date ? date.toISOString() : null);

@@ -1,12 +1,10 @@
+import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '@batchreel/contracts';
 import { z } from 'zod';
 import { BatchSchema } from '../batches/schemas';
 import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
-import { WEBHOOK_EVENT_TYPES } from './event-types';
 
 // ---------------------------------------------------------------------------------------------
 // Events (what we POST to a batch's `webhook_url`)
-
-export { WEBHOOK_EVENT_TYPES, WEBHOOK_EVENTS, type WebhookEventType } from './event-types';
 
 export const WebhookEventSchema = z
   .object({
@@ -88,7 +86,7 @@ export const WebhookDeliverySchema = z
     event_type: z.enum(WEBHOOK_EVENT_TYPES),
     batch_id: z.uuid().nullable(),
     url: z.string(),
-    status: z.enum(['pending', 'delivered', 'failed']).meta({
+    status: z.enum(DELIVERY_STATUSES).meta({
       description:
         '`pending` while attempts remain, `delivered` on a 2xx answer, `failed` when the retry schedule is exhausted.',
     }),
@@ -116,7 +114,7 @@ export const WebhookDeliveryPageSchema = z
 
 export const DeliveryListQuerySchema = z.strictObject({
   batch_id: z.string().optional().meta({ description: 'Only the deliveries of this batch.' }),
-  status: z.enum(['pending', 'delivered', 'failed']).optional(),
+  status: z.enum(DELIVERY_STATUSES).optional(),
   limit: PageLimitSchema(100, 20),
   cursor: CursorSchema.optional(),
 });

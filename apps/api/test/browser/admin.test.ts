@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/admin/passwords';
 import { startTestApp, type TestApp } from '../helpers';
+import { prompts, submitBatch, waitUntilSettled } from '../support/scenarios';
 import { eventually, startWebhookReceiver } from '../support/webhook-receiver';
 import { adminAssetsDir, launchChromium, SCREENSHOT_DIR } from './support';
 
@@ -18,16 +19,6 @@ let t: TestApp;
 let browser: Browser;
 let batchId: string;
 let accountId: string;
-
-async function waitUntilSettled(id: string) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const batch = await t.db.batchJob.findUniqueOrThrow({ where: { id } });
-    if (batch.settledAt) return batch;
-    if (Date.now() > deadline) throw new Error(`batch ${id} did not settle`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 beforeAll(async () => {
   t = await startTestApp({
@@ -46,14 +37,9 @@ beforeAll(async () => {
     prompt: i === 7 ? 'A slow sunrise over the Bund [sim:timeout]' : `A lighthouse at dusk #${i}`,
     model: 'sora-2',
   }));
-  const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: JSON.stringify({ items }),
-  });
-  expect(response.status).toBe(202);
-  batchId = ((await response.json()) as { batch_id: string }).batch_id;
-  accountId = (await waitUntilSettled(batchId)).accountId;
+  batchId = (await submitBatch(t, items)).batch_id;
+  await waitUntilSettled(t, batchId);
+  accountId = (await t.db.batchJob.findUniqueOrThrow({ where: { id: batchId } })).accountId;
   browser = await launchChromium();
   await mkdir(SCREENSHOT_DIR, { recursive: true });
 }, 240_000);
@@ -190,19 +176,10 @@ describe('admin app in Chromium', () => {
     // A batch whose webhook receiver keeps failing, so the deliveries screen has attempts to show.
     const receiver = await startWebhookReceiver({ reply: () => 500 });
     try {
-      const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-        method: 'POST',
-        headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-        body: JSON.stringify({
-          items: Array.from({ length: 10 }, (_, i) => ({
-            prompt: `Koi pond #${i}`,
-            model: 'sora-2',
-          })),
-          webhook_url: receiver.url,
-        }),
+      const { batch_id: id } = await submitBatch(t, prompts(10, 'Koi pond'), {
+        webhook_url: receiver.url,
       });
-      const { batch_id: id } = (await response.json()) as { batch_id: string };
-      await waitUntilSettled(id);
+      await waitUntilSettled(t, id);
       await eventually(() => receiver.of('batch.completed').length >= 2, 20_000, 'two attempts');
 
       const page = await signIn(FINANCE);
@@ -282,6 +259,52 @@ describe('admin app in Chromium', () => {
     expect(await check('settlements')).toMatch(
       new RegExp(`✓ holds\\s+${settled} settled batch(es)?: frozen = spent \\+ refunded`),
     );
+    await page.context().close();
+  });
+
+  it('finance uploads an items file: each problem names its line and task, a good file is quoted', async () => {
+    const page = await signIn(FINANCE);
+    await page.goto(`${t.baseUrl}/admin/batches/new`);
+    await page.getByTestId('new-batch-account').click();
+    await page.getByRole('option', { name: 'Demo Corp' }).click();
+    await page.getByTestId('new-batch-source').getByText('Upload CSV / JSONL').click();
+    const upload = (name: string, content: string) =>
+      page.locator('input[type="file"]').setInputFiles({
+        name,
+        mimeType: 'text/csv',
+        buffer: Buffer.from(content, 'utf8'),
+      });
+
+    // Read in the browser by the same parser as the CLI: a blank line and a quoted comma are
+    // fine, the problems are listed by line and task, and nothing can be quoted.
+    await upload(
+      'prompts.csv',
+      'prompt,model\n"A cat, at night",sora-2\n,sora-2\n\nA dog,sora-2,extra\nA bird,sora-2\n',
+    );
+    const problems = page.getByTestId('new-batch-file-problems');
+    await expect.poll(() => problems.isVisible()).toBe(true);
+    const listed = (await problems.locator('li').allInnerTexts()).map((line) => line.trim());
+    expect(listed).toEqual([
+      'Line 3, task #1: missing prompt',
+      'Line 5, task #2: not valid CSV: expect 2, got 3 on line 5',
+    ]);
+    expect(await page.getByTestId('quote-button').isDisabled()).toBe(true);
+    expect(await page.getByText('Fix the problems in the file first').count()).toBe(1);
+
+    // A good file (a cell across two lines, a model left to the default) is quoted; what the
+    // server refuses is pointed at the file's line too.
+    await upload(
+      'prompts.csv',
+      'prompt,model,seconds\n"A cat, at night",,\n\n"Two\nlines",no-such-model,\nA dog,sora-2,8\n',
+    );
+    await expect.poll(() => text(page, 'new-batch-parsed')).toBe('3 items read from the file');
+    expect(await problems.count()).toBe(0);
+    await page.getByTestId('quote-button').click();
+    const refused = page.getByTestId('quote-problems');
+    await expect.poll(() => refused.isVisible()).toBe(true);
+    expect((await refused.locator('li').allInnerTexts()).map((line) => line.trim())).toEqual([
+      "Task #1 (line 5) · model: Unknown model 'no-such-model'.",
+    ]);
     await page.context().close();
   });
 });

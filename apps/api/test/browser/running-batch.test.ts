@@ -1,12 +1,11 @@
 import { join } from 'node:path';
+import type { Batch } from '@batchreel/client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/admin/passwords';
 import { startTestApp, type TestApp } from '../helpers';
+import { clientOf, submitBatch } from '../support/scenarios';
 import { adminAssetsDir, launchChromium, SCREENSHOT_DIR } from './support';
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
-type Json = any;
 
 const PASSWORD = 'correct horse battery staple';
 const FINANCE = 'finance@batchreel.test';
@@ -45,14 +44,6 @@ afterAll(async () => {
   await browser?.close();
   await t?.close();
 });
-
-async function api(path: string, init: RequestInit = {}) {
-  const response = await fetch(`${t.baseUrl}${path}`, {
-    ...init,
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-  });
-  return { status: response.status, body: (await response.json()) as Json };
-}
 
 async function signIn(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -107,6 +98,10 @@ const READ_OVERVIEW = `(() => {
   };
 })()`;
 
+/** The Billing tab's totals, their labels and the number of ledger rows it lists. */
+type Billing = Record<'upfront' | 'refunds' | 'net' | 'rows', number> &
+  Record<'refundsLabel' | 'netLabel' | 'netHint', string>;
+
 const READ_BILLING = `(() => {
   const text = (id) => document.querySelector('[data-testid="' + id + '"]')?.innerText ?? '';
   const number = (id) => Number(text(id).replace(/,/g, ''));
@@ -134,7 +129,7 @@ function expectOverviewAddsUp(o: Overview) {
 }
 
 /** A REST read's figures add up the same way, and name the same amounts. */
-function expectRestAddsUp(b: Json) {
+function expectRestAddsUp(b: Batch) {
   expect(b.frozen_credits).toBe(b.credits_spent + b.refunded_credits + b.pending_credits);
   expect(b.credits_spent).toBe(b.success_count * PRICE);
   expect(b.refunded_credits).toBe((b.failed_count + b.canceled_count) * PRICE);
@@ -149,29 +144,26 @@ describe('a batch opened while it runs', () => {
       prompt: REFUSED.has(i) ? `Not allowed #${i} [sim:content_policy]` : `Tea garden #${i}`,
       model: 'sora-2',
     }));
-    const admitted = await api('/api/enterprise/video-batch', {
-      method: 'POST',
-      body: JSON.stringify({ items }),
-    });
-    expect(admitted.status).toBe(202);
-    const batchId: string = admitted.body.batch_id;
+    const { batch_id: batchId } = await submitBatch(t, items);
+    const api = await clientOf(t);
 
     // The REST read while it runs: every answer adds up, and the task read tells the refunded ones.
-    let running: Json;
+    let running: Batch | undefined;
     await expect
       .poll(
         async () => {
-          running = (await api(`/api/enterprise/video-batch/${batchId}`)).body;
-          expectRestAddsUp(running);
-          return running.success_count > 0 && running.failed_count > 0 && running.pending_count > 2;
+          const batch = await api.getBatch(batchId);
+          running = batch;
+          expectRestAddsUp(batch);
+          return batch.success_count > 0 && batch.failed_count > 0 && batch.pending_count > 2;
         },
         { timeout: 30_000, interval: 200 },
       )
       .toBe(true);
-    expect(running.settlement_status).toBe('pending');
-    expect(running.net_spent_credits).toBeGreaterThan(running.credits_spent);
-    const tasks = (await api(`/api/enterprise/video-batch/${batchId}/tasks?limit=100`)).body;
-    for (const task of tasks.data as Json[]) {
+    expect(running?.settlement_status).toBe('pending');
+    expect(running?.net_spent_credits).toBeGreaterThan(running?.credits_spent ?? Number.NaN);
+    const tasks = await api.listTasks(batchId, { limit: 100 });
+    for (const task of tasks.data) {
       expect(task.refunded).toBe(task.status === 'failed' || task.status === 'canceled');
     }
 
@@ -204,11 +196,11 @@ describe('a batch opened while it runs', () => {
 
     // Billing, mid-run: the ledger's totals, with what the net still holds.
     await page.getByRole('tab', { name: 'Billing' }).click();
-    let billing: Json = {};
+    let billing = {} as Billing;
     await expect
       .poll(
         async () => {
-          billing = await page.evaluate(READ_BILLING);
+          billing = (await page.evaluate(READ_BILLING)) as Billing;
           return billing.rows > 1 && billing.netLabel !== '';
         },
         { timeout: 15_000 },
@@ -243,15 +235,12 @@ describe('a batch opened while it runs', () => {
 
     // Settled: the same screens, the settled figures under their plain names.
     await expect
-      .poll(
-        async () => (await api(`/api/enterprise/video-batch/${batchId}`)).body.settlement_status,
-        {
-          timeout: 60_000,
-          interval: 250,
-        },
-      )
+      .poll(async () => (await api.getBatch(batchId)).settlement_status, {
+        timeout: 60_000,
+        interval: 250,
+      })
       .toBe('refunded');
-    const settled = (await api(`/api/enterprise/video-batch/${batchId}`)).body;
+    const settled = await api.getBatch(batchId);
     expectRestAddsUp(settled);
     expect(settled).toMatchObject({
       status: 'partial',
@@ -286,7 +275,7 @@ describe('a batch opened while it runs', () => {
     await expect
       .poll(() => page.getByTestId('billing-net-spent-label').innerText())
       .toBe('Net Spent');
-    billing = await page.evaluate(READ_BILLING);
+    billing = (await page.evaluate(READ_BILLING)) as Billing;
     expect(billing).toMatchObject({
       upfront: TOTAL * PRICE,
       refunds: REFUSED.size * PRICE,

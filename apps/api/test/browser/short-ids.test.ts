@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/admin/passwords';
 import { startTestApp, type TestApp } from '../helpers';
+import { submitBatch, waitUntilSettled } from '../support/scenarios';
 import { adminAssetsDir, launchChromium } from './support';
 
 const PASSWORD = 'correct horse battery staple';
@@ -15,19 +16,10 @@ let browser: Browser;
 /** A batch admitted through the API whose item #2 times out. */
 let batchId: string;
 
-async function submit(prompts: string[]) {
-  const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: JSON.stringify({ items: prompts.map((prompt) => ({ prompt, model: 'sora-2' })) }),
-  });
-  expect(response.status).toBe(202);
-  const id = ((await response.json()) as { batch_id: string }).batch_id;
-  const deadline = Date.now() + 30_000;
-  while (!(await t.db.batchJob.findUniqueOrThrow({ where: { id } })).settledAt) {
-    if (Date.now() > deadline) throw new Error(`batch ${id} did not settle`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Submits the prompts and waits until the batch is settled; resolves with its id. */
+async function settledBatch(prompts: string[]) {
+  const { batch_id: id } = await submitBatch(t, prompts);
+  await waitUntilSettled(t, id);
   return id;
 }
 
@@ -43,9 +35,13 @@ beforeAll(async () => {
       { email: FINANCE, displayName: 'Fiona Finance', role: 'finance', passwordHash },
     ],
   });
-  batchId = await submit(['A harbour at dawn', 'A kite festival', 'A slow glacier [sim:timeout]']);
+  batchId = await settledBatch([
+    'A harbour at dawn',
+    'A kite festival',
+    'A slow glacier [sim:timeout]',
+  ]);
   // Another real batch with a failure, so that a search has something to leave out.
-  await submit(['A busy market', 'A desert storm [sim:provider_error]']);
+  await settledBatch(['A busy market', 'A desert storm [sim:provider_error]']);
   const account = await t.db.account.findFirstOrThrow({ where: { name: 'Demo Corp' } });
   for (const [i, id] of TWINS.entries()) {
     await t.db.batchJob.create({

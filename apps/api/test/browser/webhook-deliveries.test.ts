@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/admin/passwords';
 import type { LookupFunction } from '../../src/platform/outbound';
 import { startTestApp, type TestApp } from '../helpers';
+import { demoReceiverView } from '../support/demo-receiver';
+import { prompts, submitBatch } from '../support/scenarios';
 import { eventually } from '../support/webhook-receiver';
 import { adminAssetsDir, launchChromium, SCREENSHOT_DIR } from './support';
 
@@ -27,19 +29,6 @@ let t: TestApp;
 let browser: Browser;
 let offlineBatchId: string;
 let receiverBatchId: string;
-
-async function submit(webhookUrl: string) {
-  const response = await fetch(`${t.baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: JSON.stringify({
-      items: Array.from({ length: 4 }, (_, i) => ({ prompt: `A ferry #${i}`, model: 'sora-2' })),
-      webhook_url: webhookUrl,
-    }),
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { batch_id: string }).batch_id;
-}
 
 beforeAll(async () => {
   t = await startTestApp({
@@ -61,11 +50,12 @@ beforeAll(async () => {
       passwordHash: await hashPassword(PASSWORD),
     },
   });
-  const receiver = await fetch(`${t.baseUrl}/demo/webhook-receiver`, {
-    headers: { 'x-api-key': 'demo-key' },
-  });
-  offlineBatchId = await submit('https://customer.com/webhook');
-  receiverBatchId = await submit(((await receiver.json()) as { url: string }).url);
+  const receiver = await demoReceiverView(t);
+  const ferries = prompts(4, 'A ferry');
+  ({ batch_id: offlineBatchId } = await submitBatch(t, ferries, {
+    webhook_url: 'https://customer.com/webhook',
+  }));
+  ({ batch_id: receiverBatchId } = await submitBatch(t, ferries, { webhook_url: receiver.url }));
   await eventually(
     async () =>
       (await t.db.webhookDelivery.count({

@@ -1,5 +1,5 @@
+import { LIMITS } from '@batchreel/contracts';
 import fc from 'fast-check';
-import { LIMITS } from '../../src/batches/limits';
 
 /**
  * Generators of `POST /video-batch` (and `/quote`) bodies for the HTTP fuzz test: valid bodies

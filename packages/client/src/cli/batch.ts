@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { TaskStatus } from '@batchreel/contracts';
 import { stringify } from 'csv-stringify/sync';
-import type { Batch, Task, TaskStatus } from '../types';
+import type { Batch, Task } from '../types';
 import { userPath } from './config';
 import type { CommandContext } from './context';
 import { EXIT, type ExitCode } from './exit-codes';

@@ -1,6 +1,6 @@
+import { TASK_STATUSES } from '@batchreel/contracts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BatchreelApiError } from '../errors';
-import { TASK_STATUSES } from '../types';
 import { balance, type LedgerOptions, ledger } from './account';
 import { cancel, results, status, type TasksOptions, tasks } from './batch';
 import { resolveBatchId } from './batch-id';

@@ -1,8 +1,8 @@
+import { TASK_STATUSES } from '@batchreel/contracts';
 import { Alert, Anchor, Button, Group, Select, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { keepPreviousData } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { BatchIndex, BatchIndexHeader } from '../../components/BatchIndex';
-import { TASK_STATUSES } from '../../components/constants';
 import { UrlSelectFilter } from '../../components/filters';
 import { Num } from '../../components/format';
 import { Pager } from '../../components/Pager';

@@ -1,9 +1,4 @@
-/**
- * The webhook vocabulary on its own, without other schemas: the batch schema (which lists a
- * batch's deliveries) and the webhook event schema (which embeds the batch) both need it.
- */
-
-/** Every event type we send, with when (rendered into the OpenAPI document and the docs). */
+/** Every webhook event type we send, with when (rendered into the OpenAPI document and the docs). */
 export const WEBHOOK_EVENTS = {
   'batch.processing': 'The worker froze the credits and started the tasks.',
   'batch.completed':
@@ -12,9 +7,9 @@ export const WEBHOOK_EVENTS = {
 } as const;
 
 export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
+
+/** The keys of {@link WEBHOOK_EVENTS}, in order (a non-empty tuple, as `z.enum` wants it). */
 export const WEBHOOK_EVENT_TYPES = Object.keys(WEBHOOK_EVENTS) as [
   WebhookEventType,
   ...WebhookEventType[],
 ];
-
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;

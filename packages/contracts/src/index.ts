@@ -1,0 +1,32 @@
+/**
+ * `@batchreel/contracts`: what the API, the admin app and the client agree on, written once.
+ * Statuses (each also a PostgreSQL enum), the error codes clients see, the limits of a batch
+ * request. Pure data and functions: no I/O, no dependencies, safe in a browser bundle. The
+ * item-file parser (CSV and JSON Lines) is a separate entry, `@batchreel/contracts/items-file`,
+ * so that importing a status does not bring a CSV library along.
+ *
+ * @packageDocumentation
+ */
+
+export type { ErrorCode, TaskErrorCode } from './errors';
+export { ERROR_CODES, TASK_ERROR_CODES } from './errors';
+export type { ItemField } from './limits';
+export { ITEM_FIELDS, ITEM_SIZE_PATTERN, LIMITS } from './limits';
+export type {
+  BatchStatus,
+  DeliveryStatus,
+  LedgerRefType,
+  SettlementStatus,
+  StaffRole,
+  TaskStatus,
+} from './statuses';
+export {
+  BATCH_STATUSES,
+  DELIVERY_STATUSES,
+  LEDGER_REF_TYPES,
+  SETTLEMENT_STATUSES,
+  STAFF_ROLES,
+  TASK_STATUSES,
+} from './statuses';
+export type { WebhookEventType } from './webhooks';
+export { WEBHOOK_EVENT_TYPES, WEBHOOK_EVENTS } from './webhooks';
