@@ -11,7 +11,6 @@ import {
 import { type Database, Prisma } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
 import stringify from 'safe-stable-stringify';
-import type { ErrorDetail } from '../http/errors';
 import { enqueue, jobs } from '../jobs/definitions';
 import { readAvailability } from '../ledger/availability';
 import {
@@ -21,6 +20,7 @@ import {
   type WebhookTargetPolicy,
 } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
+import type { ErrorDetail } from '../platform/validation';
 import type { BatchAdmitted, CreateBatchRequest } from './schemas';
 
 /** How long an `X-Request-ID` is remembered for replay (SPEC §3: at least 24 hours). */

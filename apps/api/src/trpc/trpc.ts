@@ -1,4 +1,3 @@
-import { STAFF_ROLES, type StaffRole } from '@batchreel/contracts';
 import type { Database } from '@batchreel/db';
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
@@ -6,17 +5,8 @@ import { z } from 'zod';
 import type { Logger } from '../platform/logger';
 import type { WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
+import { hasRole, type StaffRole, type StaffUser } from '../staff/identity';
 import { StaffErrorCause, staffError } from './errors';
-
-export { STAFF_ROLES, type StaffRole };
-
-/** The signed-in staff member a procedure acts for. */
-export interface StaffUser {
-  id: string;
-  email: string;
-  displayName: string;
-  role: StaffRole;
-}
 
 /**
  * What every procedure sees. Built by `createContext` (trpc/context.ts) from a request, or by
@@ -69,13 +59,6 @@ export const staffProcedure = t.procedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
-/** Roles are ordered: finance can do what support can, admin what finance can. */
-const RANK: Record<StaffRole, number> = { support: 1, finance: 2, admin: 3 };
-
-export function hasRole(user: Pick<StaffUser, 'role'>, role: StaffRole) {
-  return RANK[user.role] >= RANK[role];
-}
-
 /**
  * Procedures for a role and above. Enforced here, on the server: the admin app hiding a button
  * is a convenience, not the control.
@@ -100,6 +83,3 @@ export const supportProcedure = roleProcedure('support');
 export const financeProcedure = roleProcedure('finance');
 /** Users, API keys, onboarding. */
 export const adminProcedure = roleProcedure('admin');
-
-/** `admin:<email>`: how a staff member appears in `actor` columns. */
-export const actorOf = (user: StaffUser) => `admin:${user.email}`;

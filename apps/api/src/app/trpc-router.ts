@@ -3,8 +3,8 @@ import { authRouter } from '../admin/auth-router';
 import { usersAdminRouter } from '../admin/users-router';
 import { batchesAdminRouter } from '../batches/admin-router';
 import { ledgerAdminRouter } from '../ledger/admin-router';
+import { router } from '../trpc/trpc';
 import { webhooksAdminRouter } from '../webhooks/admin-router';
-import { router } from './trpc';
 
 /** Every procedure of the admin app, by domain. The SPA imports only its type. */
 export const appRouter = router({
