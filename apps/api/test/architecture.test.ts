@@ -324,6 +324,25 @@ describe('the layers of apps/api/src', () => {
   });
 });
 
+describe('jobs', () => {
+  // Every job goes through `enqueue()`/`enqueueMany()` (jobs/definitions.ts), which validate the
+  // payload against the job's schema; a raw send names its queue by a loose string.
+  it('are sent only through the typed enqueue of jobs/definitions.ts', () => {
+    const raw = tsFiles(SRC)
+      .filter((path) => srcPath(path) !== 'jobs/definitions.ts')
+      .flatMap((path) =>
+        readFileSync(path, 'utf8')
+          .split('\n')
+          .map((line, index) => ({ line, at: `${srcPath(path)}:${index + 1}` }))
+          .filter(({ line }) =>
+            /\b(queue|boss)\.(send|insert|sendAfter|sendThrottled|sendDebounced)\(/.test(line),
+          )
+          .map(({ at, line }) => `${at}: ${line.trim()}`),
+      );
+    expect(raw).toEqual([]);
+  });
+});
+
 describe('packages', () => {
   it('never import from an app', () => {
     expect(packageImportsOfApps()).toEqual([]);

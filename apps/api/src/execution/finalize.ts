@@ -1,7 +1,7 @@
 import { planTaskRefund } from '@batchreel/billing';
 import type { Database, Prisma, TaskStatus } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
-import { jobs, taskGroup } from '../jobs/definitions';
+import { enqueue, jobs, taskGroup } from '../jobs/definitions';
 import { type LedgerPosting, postLedgerEntries } from '../ledger/post';
 import type { Logger } from '../platform/logger';
 import type { Queue } from '../platform/queue';
@@ -106,8 +106,9 @@ export async function recordOutcomes(
         const ids = new Set(requeued.map((row) => row.id));
         const due = retries.filter((o) => ids.has(o.taskId));
         for (const retry of due) {
-          await queue.send(
-            jobs.taskRun.name,
+          await enqueue(
+            queue,
+            jobs.taskRun,
             { taskId: retry.taskId, batchId: retry.batchId },
             {
               ...taskGroup(retry.model),

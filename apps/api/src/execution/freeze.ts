@@ -1,7 +1,7 @@
 import { planFreeze } from '@batchreel/billing';
 import { type Database, isGuardViolation } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
-import { jobs, taskJob } from '../jobs/definitions';
+import { enqueueMany, jobs, taskJob } from '../jobs/definitions';
 import { postLedgerEntries } from '../ledger/post';
 import type { Logger } from '../platform/logger';
 import type { Queue } from '../platform/queue';
@@ -59,8 +59,9 @@ export async function freezeBatch(
           select: { id: true, model: true },
           orderBy: { batchIndex: 'asc' },
         });
-        await queue.insert(
-          jobs.taskRun.name,
+        await enqueueMany(
+          queue,
+          jobs.taskRun,
           tasks.map((task) => taskJob({ taskId: task.id, batchId, model: task.model })),
           { db: fromPrisma(tx) },
         );

@@ -1,6 +1,6 @@
 import type { Database } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
-import { enqueue, jobs, taskJob } from '../jobs/definitions';
+import { enqueue, enqueueMany, jobs, taskJob } from '../jobs/definitions';
 import type { Logger } from '../platform/logger';
 import type { Queue } from '../platform/queue';
 import { lockBatches, settleIfComplete } from './settle';
@@ -42,8 +42,9 @@ export async function repairStuckWork(db: Database, queue: Queue, logger: Logger
           WHERE j.name = ${jobs.taskRun.name} AND j.state < 'completed' AND j.data->>'taskId' = t.id::text)`;
   if (orphans.length > 0) {
     await db.$transaction(async (tx) => {
-      await queue.insert(
-        jobs.taskRun.name,
+      await enqueueMany(
+        queue,
+        jobs.taskRun,
         orphans.map((t) => taskJob({ taskId: t.id, batchId: t.batch_id, model: t.model })),
         { db: fromPrisma(tx) },
       );
@@ -56,7 +57,7 @@ export async function repairStuckWork(db: Database, queue: Queue, logger: Logger
        AND NOT EXISTS (
          SELECT 1 FROM pgboss.job j
           WHERE j.name = ${jobs.batchStart.name} AND j.state < 'completed' AND j.data->>'batchId' = b.id::text)`;
-  for (const { id } of unstarted) await queue.send(jobs.batchStart.name, { batchId: id });
+  for (const { id } of unstarted) await enqueue(queue, jobs.batchStart, { batchId: id });
 
   // A pending webhook delivery long past its due time with no live job (its job used up
   // pg-boss's retries, e.g. through a long database outage) gets its next attempt again. A

@@ -1,6 +1,6 @@
 import type { Database } from '@batchreel/db';
 import { fromPrisma, type Job } from 'pg-boss';
-import { jobs, taskGroup } from '../jobs/definitions';
+import { enqueue, jobs, taskGroup } from '../jobs/definitions';
 import type { Logger } from '../platform/logger';
 import type { Queue } from '../platform/queue';
 import type { ProviderRegistry } from '../providers/registry';
@@ -148,8 +148,9 @@ async function startTasks(deps: TaskRunnerDeps, ids: string[]): Promise<StartedT
       }
     }
     for (const task of deferred) {
-      await deps.queue.send(
-        jobs.taskRun.name,
+      await enqueue(
+        deps.queue,
+        jobs.taskRun,
         { taskId: task.id, batchId: task.batch_id },
         {
           ...taskGroup(task.model),

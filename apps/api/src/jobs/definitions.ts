@@ -1,4 +1,4 @@
-import type { PgBoss, Queue as QueuePolicy, SendOptions } from 'pg-boss';
+import type { InsertOptions, JobInsert, PgBoss, Queue as QueuePolicy, SendOptions } from 'pg-boss';
 import { z } from 'zod';
 
 /**
@@ -72,7 +72,7 @@ export function taskGroup(model: string) {
   return { group: { id: model, tier: model } };
 }
 
-/** A `task-run` job row for `boss.insert`. */
+/** A `task-run` job row for `enqueueMany`, in its model's group. */
 export function taskJob(task: { taskId: string; batchId: string; model: string }) {
   return { data: { taskId: task.taskId, batchId: task.batchId }, ...taskGroup(task.model) };
 }
@@ -95,4 +95,22 @@ export async function enqueue<Payload extends z.ZodType>(
 ): Promise<string | null> {
   const data = job.payload.parse(payload) as object;
   return boss.send(job.name, data, options);
+}
+
+/**
+ * Enqueues many jobs of one kind in one insert (a batch's tasks), each payload validated;
+ * `options.db` enlists the insert in the caller's transaction.
+ */
+export async function enqueueMany<Payload extends z.ZodType>(
+  boss: PgBoss,
+  job: JobDefinition<Payload>,
+  rows: (Omit<JobInsert, 'data'> & { data: z.input<Payload> })[],
+  options: InsertOptions = {},
+): Promise<void> {
+  if (rows.length === 0) return;
+  await boss.insert(
+    job.name,
+    rows.map((row) => ({ ...row, data: job.payload.parse(row.data) as object })),
+    options,
+  );
 }
