@@ -353,7 +353,7 @@ describe('operator CLI', () => {
     const usage = await runCli(['create', '--account', account.id]);
     expect(usage).toMatchObject({ code: 2 });
     expect(usage.stderr).toMatch(/Usage:/);
-  });
+  }, 120_000); // seven CLI processes, each compiling the CLI with tsx: ~8 s alone, far more on a busy machine
 
   it('refuses an unknown or ambiguous account instead of guessing', async () => {
     const name = `Twin ${Date.now()}`;
