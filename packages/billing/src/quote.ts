@@ -102,29 +102,30 @@ function modelProblem(price: ModelPrice | undefined, model: string): QuoteProble
   return null;
 }
 
-/** Why this item's length or size is not on offer, or null. */
-function parameterProblem(price: ModelPrice, item: QuoteItem): QuoteProblem | null {
+/** Why this item's length and size are not on offer (each its own problem); empty when they are. */
+function parameterProblems(price: ModelPrice, item: QuoteItem): QuoteProblem[] {
+  const found: QuoteProblem[] = [];
   const { allowedSeconds } = price;
   if (allowedSeconds && item.seconds !== undefined && !allowedSeconds.includes(item.seconds)) {
-    return {
+    found.push({
       code: 'seconds_not_offered',
       model: price.model,
       seconds: item.seconds,
       allowedSeconds: [...allowedSeconds].sort((a, b) => a - b),
       itemIndexes: [],
-    };
+    });
   }
   const sizes = offeredSizes(price);
   if (sizes && item.size !== undefined && !sizes.includes(item.size)) {
-    return {
+    found.push({
       code: 'size_not_offered',
       model: price.model,
       size: item.size,
       allowedSizes: [...sizes],
       itemIndexes: [],
-    };
+    });
   }
-  return null;
+  return found;
 }
 
 const problemKey = (p: QuoteProblem) =>
@@ -193,8 +194,8 @@ export function quoteBatch(
     }
     // A model without problems has a price.
     const modelPrice = price as ModelPrice;
-    const problem = parameterProblem(modelPrice, item);
-    if (problem !== null) {
+    const found = parameterProblems(modelPrice, item);
+    for (const problem of found) {
       const key = problemKey(problem);
       const known = problems.get(key);
       if (known) known.itemIndexes.push(index);
@@ -202,8 +203,8 @@ export function quoteBatch(
         problem.itemIndexes.push(index);
         problems.set(key, problem);
       }
-      continue;
     }
+    if (found.length > 0) continue;
     if (problems.size > 0) continue; // nothing will be quoted: only problems are collected now
 
     const itemCredits = itemPrice(modelPrice, item);

@@ -1,6 +1,8 @@
 import { LEDGER_REF_TYPES } from '@batchreel/contracts';
 import { Prisma } from '@batchreel/db';
 import { z } from 'zod';
+import { modelSummaries } from '../models/queries';
+import { ModelSummarySchema } from '../models/schemas';
 import { financeProcedure, router, supportProcedure } from '../trpc/trpc';
 import { checkIntegrity, INTEGRITY_CHECKS } from './integrity';
 
@@ -302,25 +304,6 @@ export const ledgerAdminRouter = router({
 
   /** Models and prices (read for everyone signed in; the catalogue is not secret). */
   models: supportProcedure
-    .output(
-      z.array(
-        z.object({
-          id: z.string(),
-          displayName: z.string(),
-          priceCredits: z.int(),
-          enabled: z.boolean(),
-          maxConcurrency: z.int(),
-        }),
-      ),
-    )
-    .query(async ({ ctx }) => {
-      const rows = await ctx.db.model.findMany({ orderBy: { id: 'asc' } });
-      return rows.map((m) => ({
-        id: m.id,
-        displayName: m.displayName,
-        priceCredits: m.priceCredits,
-        enabled: m.enabled,
-        maxConcurrency: m.maxConcurrency,
-      }));
-    }),
+    .output(z.array(ModelSummarySchema))
+    .query(({ ctx }) => modelSummaries(ctx.db)),
 });

@@ -11,6 +11,7 @@ import { stringify } from 'csv-stringify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { resolveSession, SESSION_COOKIE } from '../admin/sessions';
+import { registerProviderCostExport } from '../costs/export-route';
 import { toApiError } from '../http/error-handler';
 import { LedgerFilterSchema, ledgerConditions } from '../ledger/admin-router';
 import { buildStatement, keyId, signBytes, signStatement, statementCsv } from '../ledger/statement';
@@ -223,6 +224,8 @@ export async function registerAdminApp(
       .header('content-disposition', `attachment; filename="batchreel-ledger-${day}.csv"`)
       .send(csv);
   });
+
+  registerProviderCostExport(app, deps.db, financeSession);
 
   const assets = deps.adminAssetsDir;
   if (assets && existsSync(join(assets, 'index.html'))) {

@@ -2,7 +2,9 @@ import { accountsAdminRouter } from '../accounts/admin-router';
 import { authRouter } from '../admin/auth-router';
 import { usersAdminRouter } from '../admin/users-router';
 import { batchesAdminRouter } from '../batches/admin-router';
+import { costsAdminRouter } from '../costs/admin-router';
 import { ledgerAdminRouter } from '../ledger/admin-router';
+import { modelsAdminRouter } from '../models/admin-router';
 import { webhooksAdminRouter } from '../webhooks/admin-router';
 import { router } from './trpc';
 
@@ -14,6 +16,8 @@ export const appRouter = router({
   ledger: ledgerAdminRouter,
   webhooks: webhooksAdminRouter,
   users: usersAdminRouter,
+  models: modelsAdminRouter,
+  costs: costsAdminRouter,
 });
 
 export type AppRouter = typeof appRouter;
