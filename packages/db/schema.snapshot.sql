@@ -599,14 +599,17 @@ CREATE OR REPLACE FUNCTION public.is_rate_table(rates jsonb, minimum numeric)
  LANGUAGE sql
  IMMUTABLE
 AS $function$
-  SELECT jsonb_typeof(rates) = 'object'
-     AND rates <> '{}'::jsonb
-     AND NOT EXISTS (
-       SELECT 1 FROM jsonb_each(rates) AS r(size, rate)
-        WHERE jsonb_typeof(r.rate) <> 'number'
-           OR r.rate::text::numeric < minimum
+  SELECT CASE
+    WHEN jsonb_typeof(rates) <> 'object' OR rates = '{}'::jsonb THEN false
+    ELSE NOT EXISTS (
+      SELECT 1 FROM jsonb_each(rates) AS r(size, rate)
+       WHERE CASE
+         WHEN jsonb_typeof(r.rate) <> 'number' THEN true
+         ELSE r.rate::text::numeric < minimum
            OR r.rate::text::numeric <> trunc(r.rate::text::numeric)
-           OR r.rate::text::numeric > 9007199254740991)
+           OR r.rate::text::numeric > 9007199254740991
+       END)
+  END
 $function$;
 
 CREATE OR REPLACE FUNCTION public.ledger_genesis_hash(account uuid)

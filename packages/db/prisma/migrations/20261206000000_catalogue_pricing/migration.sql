@@ -66,17 +66,21 @@ ALTER TABLE "provider_costs" ADD CONSTRAINT "provider_costs_model_fkey" FOREIGN 
 -- Hand-written guards.
 
 -- A table of integer rates by size (`{"1280x720": 3}`): a JSON object whose every value is a
--- whole number of at least `minimum`. IMMUTABLE, so CHECK constraints may call it.
+-- whole number of at least `minimum`. IMMUTABLE, so CHECK constraints may call it. CASE fixes the
+-- order of the tests: nothing is cast before its type is known.
 CREATE FUNCTION is_rate_table(rates jsonb, minimum numeric) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
-  SELECT jsonb_typeof(rates) = 'object'
-     AND rates <> '{}'::jsonb
-     AND NOT EXISTS (
-       SELECT 1 FROM jsonb_each(rates) AS r(size, rate)
-        WHERE jsonb_typeof(r.rate) <> 'number'
-           OR r.rate::text::numeric < minimum
+  SELECT CASE
+    WHEN jsonb_typeof(rates) <> 'object' OR rates = '{}'::jsonb THEN false
+    ELSE NOT EXISTS (
+      SELECT 1 FROM jsonb_each(rates) AS r(size, rate)
+       WHERE CASE
+         WHEN jsonb_typeof(r.rate) <> 'number' THEN true
+         ELSE r.rate::text::numeric < minimum
            OR r.rate::text::numeric <> trunc(r.rate::text::numeric)
-           OR r.rate::text::numeric > 9007199254740991)
+           OR r.rate::text::numeric > 9007199254740991
+       END)
+  END
 $$;
 
 -- Whether a rate table names every size of `sizes`.
