@@ -22,9 +22,9 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { appRouter } from '../src/app/trpc-router';
 import { DEMO } from '../src/demo/seed';
 import { contextFor } from '../src/trpc/context';
-import { appRouter } from '../src/trpc/router';
 import { createCallerFactory } from '../src/trpc/trpc';
 import {
   type BenchRun,

@@ -31,6 +31,7 @@ import type { Database } from '@batchreel/db';
 import pg from 'pg';
 import type { Job, WorkOptions } from 'pg-boss';
 import { z } from 'zod';
+import { startWorker } from '../src/app/worker';
 import { admitBatch } from '../src/batches/admission';
 import { CreateBatchRequestSchema } from '../src/batches/schemas';
 import { DEMO } from '../src/demo/seed';
@@ -42,7 +43,6 @@ import { jobs } from '../src/jobs/definitions';
 import type { Logger } from '../src/platform/logger';
 import { type Queue, startQueue } from '../src/platform/queue';
 import { createProviderRegistry } from '../src/providers/registry';
-import { startWorker } from '../src/worker';
 import { batchBody as benchBody } from './support/bodies';
 import {
   type BenchRun,

@@ -5,7 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ADMIN_CREDENTIALS_FILE, ensureAdminUser } from './admin/bootstrap';
+import { buildServer } from './app/server';
+import { startWorker } from './app/worker';
 import { activeDemoKey } from './demo/demo-key';
 import { demoReceiverEndpoint } from './demo/receiver';
 import { seedDemoData } from './demo/seed';
@@ -18,8 +19,7 @@ import { createLogger } from './platform/logger';
 import { prettyLogDestination } from './platform/pretty-log';
 import { startQueue } from './platform/queue';
 import { createProviderRegistry, liveProvidersFromEnv } from './providers/registry';
-import { buildServer } from './server';
-import { startWorker } from './worker';
+import { ADMIN_CREDENTIALS_FILE, ensureAdminUser } from './staff/bootstrap';
 
 /** The admin SPA as `pnpm --filter @batchreel/admin build` leaves it. */
 const ADMIN_ASSETS_DIR = fileURLToPath(new URL('../../admin/dist', import.meta.url));

@@ -14,8 +14,8 @@ import { ITEMS_FILE_PROBLEM_CODES } from '@batchreel/contracts/items-file';
 import { describe, expect, it } from 'vitest';
 import { en } from '../../admin/src/i18n/en';
 import { zhCN } from '../../admin/src/i18n/zh-CN';
-import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from '../src/admin/audit';
 import { INTEGRITY_CODES } from '../src/ledger/integrity';
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES } from '../src/staff/audit';
 import { STAFF_ERROR_REASONS } from '../src/trpc/errors';
 
 // The admin app's two catalogues, checked against each other and against every code the server

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_IDLE_MS, SESSION_MAX_AGE_MS } from '../src/admin/sessions';
+import { SESSION_IDLE_MS, SESSION_MAX_AGE_MS } from '../src/staff/sessions';
 import { startTestApp, type TestApp } from './helpers';
 import { createStaff, type Staff, sessionCookieFrom, trpcHttp } from './support/admin';
 

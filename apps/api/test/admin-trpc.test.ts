@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@batchreel/db';
 import { createBatch, createModel } from '@batchreel/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '../src/app/trpc-router';
 import { DEMO } from '../src/demo/seed';
-import { appRouter } from '../src/trpc/router';
-import type { StaffRole, StaffUser } from '../src/trpc/trpc';
+import type { StaffRole, StaffUser } from '../src/staff/identity';
 import { startTestApp, type TestApp } from './helpers';
 import { callerFor, createStaff, outcomeOf, type Staff } from './support/admin';
 

@@ -2,9 +2,9 @@ import { LIMITS } from '@batchreel/contracts';
 import { createAccount, createModel } from '@batchreel/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey } from '../src/accounts/api-keys';
-import { encodeCursor } from '../src/http/cursor';
 import type { ErrorCode } from '../src/http/errors';
 import { startTestApp, type TestApp } from './helpers';
+import { encodeCursor } from './support/cursors';
 import { expectNothingWritten, snapshotDatabase } from './support/db-snapshot';
 import {
   expectComponent,

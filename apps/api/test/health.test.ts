@@ -1,7 +1,7 @@
 import { createPrismaClient } from '@batchreel/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../src/app/server';
 import { createLogger } from '../src/platform/logger';
-import { buildServer } from '../src/server';
 import { startTestApp, type TestApp } from './helpers';
 
 let t: TestApp;

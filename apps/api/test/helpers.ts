@@ -1,6 +1,8 @@
 import { createPrismaClient, type Database, freePort } from '@batchreel/db';
 import { createTestDatabase, type TestDatabase } from '@batchreel/db/testing';
 import type { FastifyInstance } from 'fastify';
+import { buildServer, type ServerConfig } from '../src/app/server';
+import { startWorker } from '../src/app/worker';
 import { demoReceiverEndpoint } from '../src/demo/receiver';
 import { seedDemoData } from '../src/demo/seed';
 import { createLogger } from '../src/platform/logger';
@@ -8,8 +10,6 @@ import type { OutboundPolicy } from '../src/platform/outbound';
 import { type Queue, startQueue } from '../src/platform/queue';
 import type { HttpVideosOptions } from '../src/providers/http-videos';
 import { createProviderRegistry } from '../src/providers/registry';
-import { buildServer, type ServerConfig } from '../src/server';
-import { startWorker } from '../src/worker';
 
 export interface TestApp {
   db: Database;

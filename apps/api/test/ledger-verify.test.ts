@@ -12,8 +12,8 @@ import { checkLedgerChain, genesisHash, ledgerRowHash } from '@batchreel/billing
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_COOKIE } from '../src/admin/sessions';
 import { buildStatement, signStatement } from '../src/ledger/statement';
+import { SESSION_COOKIE } from '../src/staff/sessions';
 import { startTestApp, type TestApp } from './helpers';
 import { createStaff, sessionCookieFrom, trpcHttp } from './support/admin';
 

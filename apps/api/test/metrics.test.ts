@@ -2,9 +2,9 @@
 // as Prometheus would read it and checked against what happened to the batches.
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../src/app/server';
 import { workerMetrics } from '../src/metrics/registry';
 import { createLogger } from '../src/platform/logger';
-import { buildServer } from '../src/server';
 import { startTestApp, type TestApp } from './helpers';
 import { clientOf, submitBatch } from './support/scenarios';
 import { eventually, startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';

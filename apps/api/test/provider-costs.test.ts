@@ -6,8 +6,8 @@
 import { findPgError } from '@batchreel/db';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_COOKIE } from '../src/admin/sessions';
 import { type ProviderCostReport, recordProviderCost } from '../src/costs/record';
+import { SESSION_COOKIE } from '../src/staff/sessions';
 import { startTestApp, type TestApp } from './helpers';
 import { callerFor, createStaff, type Staff, sessionCookieFrom, trpcHttp } from './support/admin';
 import { createPerSecondModel } from './support/catalogue';

@@ -5,9 +5,9 @@ import { createPrismaClient, type Database } from '@batchreel/db';
 import { createTestDatabase, type TestDatabase } from '@batchreel/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../src/accounts/api-keys';
-import { DEFAULT_ADMIN_EMAIL, ensureAdminUser } from '../src/admin/bootstrap';
-import { verifyPassword } from '../src/admin/passwords';
 import { DEMO, seedDemoData } from '../src/demo/seed';
+import { DEFAULT_ADMIN_EMAIL, ensureAdminUser } from '../src/staff/bootstrap';
+import { verifyPassword } from '../src/staff/passwords';
 
 let database: TestDatabase;
 let db: Database;

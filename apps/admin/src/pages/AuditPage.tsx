@@ -31,7 +31,7 @@ export function AuditPage() {
   const audit = trpc.ledger.audit.useQuery(
     {
       targetId: get('targetId') || undefined,
-      cursor: /^\d{1,19}$/.test(get('cursor')) ? get('cursor') : null,
+      cursor: get('cursor') || null,
       limit: 50,
     },
     { placeholderData: keepPreviousData },

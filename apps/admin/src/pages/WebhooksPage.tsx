@@ -91,7 +91,7 @@ export function WebhooksPage() {
       accountId: isUuid(account) ? account : undefined,
       batchId: isIdPrefix(batch) ? batch.trim() : undefined,
       status: DELIVERY_STATUSES.find((s) => s === get('status')),
-      cursor: isUuid(get('cursor')) ? get('cursor') : null,
+      cursor: get('cursor') || null,
       limit: 25,
     },
     {

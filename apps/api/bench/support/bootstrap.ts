@@ -1,11 +1,11 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createPrismaClient, type Database, migrate } from '@batchreel/db';
+import { buildServer } from '../../src/app/server';
 import { seedDemoData } from '../../src/demo/seed';
 import { grantCredits } from '../../src/ledger/grant';
 import { createLogger, type Logger } from '../../src/platform/logger';
 import { type Queue, startQueue } from '../../src/platform/queue';
-import { buildServer } from '../../src/server';
 import { type BenchDatabase, openBenchDatabase } from './database';
 import { secondsSince } from './stats';
 

@@ -1,20 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { availableCredits, planAdjustment, planTopUp } from '@batchreel/billing';
-import { type Database, isGuardViolation } from '@batchreel/db';
 import { z } from 'zod';
-import { audit } from '../admin/audit';
-import { HOLDS_RESERVATION, RESERVED_CREDITS, readAvailability } from '../ledger/availability';
-import { type PostedLedgerEntry, postLedgerEntries } from '../ledger/post';
+import { actorOf } from '../staff/identity';
 import { staffError } from '../trpc/errors';
-import {
-  actorOf,
-  adminProcedure,
-  financeProcedure,
-  router,
-  type StaffUser,
-  supportProcedure,
-} from '../trpc/trpc';
+import { adminProcedure, financeProcedure, router, supportProcedure } from '../trpc/trpc';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
+import { onboardAccount } from './onboard';
+import { getAccount, listAccounts } from './read';
+import { grantByStaff, type StaffCreditsError } from './staff-credits';
 
 const Uuid = z.uuid();
 /** A grant or correction: whole credits, within what one action may plausibly move. */
@@ -45,135 +36,45 @@ const ApiKeySchema = z.object({
   revokedAt: z.date().nullable(),
 });
 
-async function accountView(db: Parameters<typeof readAvailability>[0], accountId: string) {
-  const account = await db.account.findUnique({ where: { id: accountId } });
-  if (!account) throw staffError('NOT_FOUND', 'account_not_found', 'Account not found.');
-  const availability = await readAvailability(db, accountId);
-  return {
-    accountId: account.id,
-    name: account.name,
-    status: account.status,
-    balance: availability.balance,
-    reservedCredits: availability.reservedCredits,
-    availableCredits: availability.availableCredits,
-    createdAt: account.createdAt,
-  };
-}
-
-/**
- * A ledger entry written by staff (top-up or adjustment), planned by `packages/billing` from the
- * balance it applies to, with its audit row, in one transaction. The database refuses an entry
- * that would take the balance below zero, should the plan ever disagree with it.
- */
-async function grant(
-  ctx: { db: Database; user: StaffUser },
-  input: {
-    accountId: string;
-    creditsDelta: number;
-    reason: string;
-    refType: 'topup' | 'adjustment';
-  },
-) {
-  try {
-    return await ctx.db.$transaction(async (tx) => {
-      // Locked before reading, so `before` is the balance this entry applies to even when other
-      // entries for the account are written concurrently (the ledger trigger would only take the
-      // lock at the insert, after a plain read had already seen an older balance).
-      const [before] = await tx.$queryRaw<{ balance: number }[]>`
-        SELECT balance FROM accounts WHERE id = ${input.accountId}::uuid FOR UPDATE`;
-      if (!before) throw staffError('NOT_FOUND', 'account_not_found', 'Account not found.');
-      const plan =
-        input.refType === 'topup'
-          ? planTopUp(before, { credits: input.creditsDelta, reason: input.reason })
-          : planAdjustment(before, { creditsDelta: input.creditsDelta, reason: input.reason });
-      if (!plan.ok) {
-        if (plan.error.code === 'insufficient_balance') throw belowZero();
-        // The input schemas admit no blank reason and no zero or wrongly signed amount.
-        throw new Error(`billing refused a validated ${input.refType}: ${plan.error.code}`);
-      }
-      const [entry] = (await postLedgerEntries(tx, [
-        {
-          entry: plan.value.ledgerEntry,
-          accountId: input.accountId,
-          refId: randomUUID(),
-          memo: plan.value.memo,
-          actor: actorOf(ctx.user),
-        },
-      ])) as [PostedLedgerEntry];
-      await audit(tx, ctx.user, {
-        action: input.refType === 'topup' ? 'account.topped_up' : 'account.adjusted',
-        targetType: 'account',
-        targetId: input.accountId,
-        before: { balance: before.balance },
-        after: {
-          balance: entry.balanceAfter,
-          credits_delta: input.creditsDelta,
-          ledger_id: entry.id.toString(),
-          reason: input.reason,
-        },
-      });
-      return { ledgerId: entry.id.toString(), balanceAfter: entry.balanceAfter };
-    });
-  } catch (error) {
-    if (isGuardViolation(error, 'accounts_balance_non_negative')) {
-      throw belowZero();
-    }
-    throw error;
-  }
-}
-
-const belowZero = () =>
-  staffError(
-    'PRECONDITION_FAILED',
-    'balance_below_zero',
-    'The adjustment would take the balance below zero.',
-  );
-
 const GrantResult = z.object({ ledgerId: z.string(), balanceAfter: z.int() });
 
+const accountNotFound = () => staffError('NOT_FOUND', 'account_not_found', 'Account not found.');
+
+function creditsRefused(error: StaffCreditsError) {
+  return error.code === 'account_not_found'
+    ? accountNotFound()
+    : staffError(
+        'PRECONDITION_FAILED',
+        'balance_below_zero',
+        'The adjustment would take the balance below zero.',
+      );
+}
+
 export const accountsAdminRouter = router({
-  list: supportProcedure.output(z.array(AccountSchema)).query(async ({ ctx }) => {
-    const rows = await ctx.db.$queryRaw<
-      {
-        id: string;
-        name: string;
-        status: string;
-        balance: number;
-        reserved: number;
-        created_at: Date;
-      }[]
-    >`
-      SELECT a.id, a.name, a.status::text AS status, a.balance, a.created_at,
-             (SELECT ${RESERVED_CREDITS} FROM batch_jobs b
-               WHERE b.account_id = a.id AND ${HOLDS_RESERVATION})::int AS reserved
-        FROM accounts a ORDER BY a.name, a.id LIMIT 1000`;
-    return rows.map((r) => ({
-      accountId: r.id,
-      name: r.name,
-      status: r.status,
-      balance: r.balance,
-      reservedCredits: r.reserved,
-      availableCredits: availableCredits(r.balance, r.reserved),
-      createdAt: r.created_at,
-    }));
-  }),
+  list: supportProcedure.output(z.array(AccountSchema)).query(({ ctx }) => listAccounts(ctx.db)),
 
   get: supportProcedure
     .input(z.object({ accountId: Uuid }))
     .output(AccountSchema)
-    .query(({ ctx, input }) => accountView(ctx.db, input.accountId)),
+    .query(async ({ ctx, input }) => {
+      const account = await getAccount(ctx.db, input.accountId);
+      if (!account) throw accountNotFound();
+      return account;
+    }),
 
   topUp: financeProcedure
     .input(z.object({ accountId: Uuid, credits: Credits, reason: Reason }))
     .output(GrantResult)
-    .mutation(({ ctx, input }) =>
-      grant(ctx, {
+    .mutation(async ({ ctx, input }) => {
+      const granted = await grantByStaff(ctx.db, ctx.user, {
         accountId: input.accountId,
         creditsDelta: input.credits,
         reason: input.reason,
         refType: 'topup',
-      }),
-    ),
+      });
+      if (!granted.ok) throw creditsRefused(granted.error);
+      return granted.value;
+    }),
 
   /** A correction either way (signed, never 0), with a mandatory reason. */
   adjust: financeProcedure
@@ -189,14 +90,16 @@ export const accountsAdminRouter = router({
       }),
     )
     .output(GrantResult)
-    .mutation(({ ctx, input }) => grant(ctx, { ...input, refType: 'adjustment' })),
+    .mutation(async ({ ctx, input }) => {
+      const granted = await grantByStaff(ctx.db, ctx.user, { ...input, refType: 'adjustment' });
+      if (!granted.ok) throw creditsRefused(granted.error);
+      return granted.value;
+    }),
 
   apiKeys: adminProcedure
     .input(z.object({ accountId: Uuid }))
     .output(z.array(ApiKeySchema))
-    .query(async ({ ctx, input }) =>
-      (await listApiKeys(ctx.db, input.accountId)).map(({ accountId: _a, ...k }) => k),
-    ),
+    .query(({ ctx, input }) => listApiKeys(ctx.db, input.accountId)),
 
   /** A new key; its secret is in this answer only. */
   createApiKey: adminProcedure
@@ -209,9 +112,8 @@ export const accountsAdminRouter = router({
         createdBy: actorOf(ctx.user),
         actorUserId: ctx.user.id,
       });
-      if (!created.ok) throw staffError('NOT_FOUND', 'account_not_found', 'Account not found.');
-      const { accountId: _a, ...key } = created.value.apiKey;
-      return { key, secret: created.value.secret };
+      if (!created.ok) throw accountNotFound();
+      return { key: created.value.apiKey, secret: created.value.secret };
     }),
 
   revokeApiKey: adminProcedure
@@ -251,40 +153,5 @@ export const accountsAdminRouter = router({
         keyPrefix: z.string(),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      const account = await ctx.db.$transaction(async (tx) => {
-        const created = await tx.account.create({ data: { name: input.name } });
-        await audit(tx, ctx.user, {
-          action: 'account.created',
-          targetType: 'account',
-          targetId: created.id,
-          after: { name: created.name },
-        });
-        return created;
-      });
-      const balance =
-        input.credits > 0
-          ? (
-              await grant(ctx, {
-                accountId: account.id,
-                creditsDelta: input.credits,
-                reason: input.reason,
-                refType: 'topup',
-              })
-            ).balanceAfter
-          : 0;
-      const key = await createApiKey(ctx.db, {
-        accountId: account.id,
-        name: input.keyName,
-        createdBy: actorOf(ctx.user),
-        actorUserId: ctx.user.id,
-      });
-      if (!key.ok) throw new Error('the account just created is gone');
-      return {
-        accountId: account.id,
-        balance,
-        secret: key.value.secret,
-        keyPrefix: key.value.apiKey.prefix,
-      };
-    }),
+    .mutation(({ ctx, input }) => onboardAccount(ctx.db, ctx.user, input)),
 });

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { STAFF_ROLES } from '../staff/identity';
+import { revokeSession } from '../staff/sessions';
+import { signIn } from '../staff/sign-in';
 import { staffError } from '../trpc/errors';
-import { publicProcedure, router, STAFF_ROLES, staffProcedure } from '../trpc/trpc';
-import { hashPassword, verifyPassword } from './passwords';
-import { createSession, revokeSession } from './sessions';
+import { publicProcedure, router, staffProcedure } from '../trpc/trpc';
 
 export const StaffUserSchema = z.object({
   id: z.uuid(),
@@ -10,9 +11,6 @@ export const StaffUserSchema = z.object({
   displayName: z.string(),
   role: z.enum(STAFF_ROLES),
 });
-
-// Compared against when the e-mail is unknown, so both cases take an Argon2 verification.
-const decoyHash = hashPassword('not-a-real-password-0000');
 
 export const authRouter = router({
   /** Signs in with e-mail and password; the session travels in an HTTP-only cookie. */
@@ -22,19 +20,15 @@ export const authRouter = router({
     )
     .output(z.object({ user: StaffUserSchema }))
     .mutation(async ({ ctx, input }) => {
-      const user = await ctx.db.adminUser.findUnique({ where: { email: input.email } });
-      const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash), input.password);
-      if (!user || !valid || user.disabledAt) {
+      const signedIn = await signIn(ctx.db, input);
+      if (!signedIn.ok) {
         ctx.logger.warn({ email: input.email, ip: ctx.ip }, 'admin sign-in refused');
         throw staffError('UNAUTHORIZED', 'wrong_credentials', 'Wrong e-mail or password.');
       }
-      const session = await createSession(ctx.db, user.id);
-      await ctx.db.adminUser.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
-      ctx.setSessionCookie(session.token, session.expiresAt);
+      const { user, token, expiresAt } = signedIn.value;
+      ctx.setSessionCookie(token, expiresAt);
       ctx.logger.info({ userId: user.id, role: user.role, ip: ctx.ip }, 'admin signed in');
-      return {
-        user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role },
-      };
+      return { user };
     }),
 
   signOut: staffProcedure.output(z.object({ ok: z.literal(true) })).mutation(async ({ ctx }) => {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { STAFF_ROLES } from '../staff/identity';
+import { createStaffUser, listStaffUsers, updateStaffUser } from '../staff/users';
 import { staffError } from '../trpc/errors';
-import { adminProcedure, router, STAFF_ROLES } from '../trpc/trpc';
-import { audit } from './audit';
-import { generatePassword, hashPassword } from './passwords';
+import { adminProcedure, router } from '../trpc/trpc';
 
 const UserSchema = z.object({
   id: z.uuid(),
@@ -14,23 +14,16 @@ const UserSchema = z.object({
   disabledAt: z.date().nullable(),
 });
 
-const view = (u: z.infer<typeof UserSchema> & Record<string, unknown>) => ({
-  id: u.id,
-  email: u.email,
-  displayName: u.displayName,
-  role: u.role,
-  createdAt: u.createdAt,
-  lastLoginAt: u.lastLoginAt,
-  disabledAt: u.disabledAt,
-});
+const REFUSALS = {
+  email_taken: () => staffError('CONFLICT', 'email_taken', 'A user with this e-mail exists.'),
+  user_not_found: () => staffError('NOT_FOUND', 'user_not_found', 'User not found.'),
+  cannot_change_self: () =>
+    staffError('BAD_REQUEST', 'cannot_change_self', 'You cannot demote or disable yourself.'),
+};
 
 /** Staff users (admin only). Every change is audited; passwords are Argon2id hashes. */
 export const usersAdminRouter = router({
-  list: adminProcedure
-    .output(z.array(UserSchema))
-    .query(async ({ ctx }) =>
-      (await ctx.db.adminUser.findMany({ orderBy: { email: 'asc' } })).map(view),
-    ),
+  list: adminProcedure.output(z.array(UserSchema)).query(({ ctx }) => listStaffUsers(ctx.db)),
 
   /** Creates a user; the generated password is in this answer only. */
   create: adminProcedure
@@ -43,21 +36,9 @@ export const usersAdminRouter = router({
     )
     .output(z.object({ user: UserSchema, password: z.string() }))
     .mutation(async ({ ctx, input }) => {
-      const password = generatePassword();
-      const passwordHash = await hashPassword(password);
-      const exists = await ctx.db.adminUser.findUnique({ where: { email: input.email } });
-      if (exists) throw staffError('CONFLICT', 'email_taken', 'A user with this e-mail exists.');
-      const user = await ctx.db.$transaction(async (tx) => {
-        const created = await tx.adminUser.create({ data: { ...input, passwordHash } });
-        await audit(tx, ctx.user, {
-          action: 'admin_user.created',
-          targetType: 'admin_user',
-          targetId: created.id,
-          after: { email: created.email, role: created.role },
-        });
-        return created;
-      });
-      return { user: view(user), password };
+      const created = await createStaffUser(ctx.db, ctx.user, input);
+      if (!created.ok) throw REFUSALS[created.error.code]();
+      return created.value;
     }),
 
   /** Changes a role, or disables / re-enables a user (their sessions end at once). */
@@ -71,42 +52,8 @@ export const usersAdminRouter = router({
     )
     .output(UserSchema)
     .mutation(async ({ ctx, input }) => {
-      if (
-        input.userId === ctx.user.id &&
-        (input.disabled || (input.role && input.role !== 'admin'))
-      ) {
-        throw staffError(
-          'BAD_REQUEST',
-          'cannot_change_self',
-          'You cannot demote or disable yourself.',
-        );
-      }
-      return ctx.db.$transaction(async (tx) => {
-        const before = await tx.adminUser.findUnique({ where: { id: input.userId } });
-        if (!before) throw staffError('NOT_FOUND', 'user_not_found', 'User not found.');
-        const after = await tx.adminUser.update({
-          where: { id: input.userId },
-          data: {
-            ...(input.role ? { role: input.role } : {}),
-            ...(input.disabled !== undefined
-              ? { disabledAt: input.disabled ? new Date() : null }
-              : {}),
-          },
-        });
-        if (input.disabled) {
-          await tx.adminSession.updateMany({
-            where: { userId: input.userId, revokedAt: null },
-            data: { revokedAt: new Date() },
-          });
-        }
-        await audit(tx, ctx.user, {
-          action: 'admin_user.updated',
-          targetType: 'admin_user',
-          targetId: input.userId,
-          before: { role: before.role, disabled: before.disabledAt !== null },
-          after: { role: after.role, disabled: after.disabledAt !== null },
-        });
-        return view(after);
-      });
+      const updated = await updateStaffUser(ctx.db, ctx.user, input);
+      if (!updated.ok) throw REFUSALS[updated.error.code]();
+      return updated.value;
     }),
 });

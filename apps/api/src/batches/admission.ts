@@ -3,7 +3,6 @@ import { decideAdmission, err, ok, type Quote, quoteBatch, type Result } from '@
 import { type Database, Prisma } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
 import stringify from 'safe-stable-stringify';
-import type { ErrorDetail } from '../http/errors';
 import { enqueue, jobs } from '../jobs/definitions';
 import { readAvailability } from '../ledger/availability';
 import { catalogueEntries } from '../models/pricing';
@@ -14,6 +13,7 @@ import {
   type WebhookTargetPolicy,
 } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
+import type { ErrorDetail } from '../platform/validation';
 import { itemDetails } from './item-problems';
 import type { BatchAdmitted, CreateBatchRequest } from './schemas';
 

@@ -1,68 +1,93 @@
-import { type BatchMoney, batchMoney } from '@batchreel/billing';
+import type { BatchStatus, SettlementStatus, TaskStatus } from '@batchreel/contracts';
 import { type Database, Prisma } from '@batchreel/db';
-import type { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../http/cursor';
-import { type IdPrefixRange, idPrefixRange, isUuid } from '../platform/ids';
-import { batchWebhookDeliveries } from '../webhooks/batch-deliveries';
-import type {
-  BatchListQuerySchema,
-  BatchSummarySchema,
-  BatchView,
-  TaskListQuerySchema,
-  TaskSchema,
-} from './schemas';
+import { z } from 'zod';
+import {
+  type MoneyColumns,
+  moneyColumns,
+  readBatchMoney,
+  refundsOfBatch,
+  type SettledMoney,
+  toMoney,
+} from '../ledger/batch-money';
+import { type IdPrefixRange, isUuid } from '../platform/ids';
+import {
+  type BadCursor,
+  cursorCodec,
+  type Page,
+  type PageRequest,
+  pageOf,
+  TimeAndId,
+} from '../platform/pages';
+import { type BatchWebhookDelivery, batchWebhookDeliveries } from './webhook-deliveries';
 
-type Task = z.infer<typeof TaskSchema>;
 type Db = Database | Prisma.TransactionClient;
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-/** What `batchMoney` needs, as one SQL statement reads it (one snapshot: figures that add up). */
-type MoneyColumns = {
-  frozen: number;
-  spent: number;
-  refunded: number;
-  settled: boolean;
-  succeeded_cost: number;
-  refunded_so_far: number;
-};
+/** A batch's money figures (`batchMoney` in packages/billing): so far while it runs, then settled. */
+export type BatchFigures = Omit<SettledMoney, 'settled'>;
 
-/** SQL for the money columns of batch `b` (joined as `b`), beside whatever else is selected. */
-const moneyColumns = (succeededCost: Prisma.Sql, refundedSoFar: Prisma.Sql) => Prisma.sql`
-  b.frozen_credits AS frozen, b.credits_spent AS spent, b.refunded_credits AS refunded,
-  b.settled_at IS NOT NULL AS settled, ${succeededCost} AS succeeded_cost,
-  ${refundedSoFar} AS refunded_so_far`;
-
-/** Σ of batch `b`'s refund rows: one range of the `credit_ledger (ref_id)` index. */
-const refundsOfBatch = Prisma.sql`(SELECT COALESCE(SUM(l.credits_delta), 0)::int FROM credit_ledger l
-                                     WHERE l.ref_id = b.id AND l.ref_type = 'batch_refund')`;
-
-type SettledMoney = BatchMoney & { settled: boolean };
-
-const toMoney = (m: MoneyColumns): SettledMoney => ({
-  ...batchMoney({
-    frozenCredits: m.frozen,
-    succeededCost: m.succeeded_cost,
-    refundedSoFar: m.refunded_so_far,
-    settled: m.settled ? { creditsSpent: m.spent, refundedCredits: m.refunded } : undefined,
-  }),
-  settled: m.settled,
-});
-
-/**
- * A batch's money figures now (`batchMoney` in packages/billing): the settled figures once
- * settled; while it runs, what its succeeded tasks cost and what the ledger has refunded so far.
- * Null for an unknown batch.
- */
-export async function readBatchMoney(db: Db, batchId: string): Promise<SettledMoney | null> {
-  const [row] = await db.$queryRaw<MoneyColumns[]>`
-    SELECT ${moneyColumns(
-      Prisma.sql`(SELECT COALESCE(SUM(t.cost_credits), 0)::int FROM video_tasks t
-                   WHERE t.batch_id = b.id AND t.status = 'succeeded')`,
-      refundsOfBatch,
-    )}
-      FROM batch_jobs b WHERE b.id = ${batchId}::uuid`;
-  return row ? toMoney(row) : null;
+/** A batch as a list shows it: status, live counts and money, timestamps. */
+export interface BatchSummary extends BatchFigures {
+  batchId: string;
+  accountId: string;
+  requestId: string | null;
+  status: BatchStatus;
+  settlementStatus: SettlementStatus;
+  totalCount: number;
+  successCount: number;
+  failedCount: number;
+  canceledCount: number;
+  /** Tasks not yet finished. */
+  pendingCount: number;
+  costPerVideo: number | null;
+  requiredCredits: number;
+  webhookUrl: string | null;
+  metadata: Record<string, string> | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  settledAt: Date | null;
 }
+
+/** One model and price of a batch: how many tasks, at what price each. */
+export interface BatchLine {
+  model: string;
+  count: number;
+  priceCredits: number;
+  subtotalCredits: number;
+}
+
+/** One batch read on its own: the summary, its lines by model and its webhook events. */
+export interface Batch extends BatchSummary {
+  breakdown: BatchLine[];
+  webhookDeliveries: BatchWebhookDelivery[];
+  /** What the integrity check found wrong with this batch, if anything (staff only). */
+  integrityError: string | null;
+}
+
+export interface Task {
+  taskId: string;
+  batchId: string;
+  accountId: string;
+  /** 0-based position of the item in the request. */
+  batchIndex: number;
+  prompt: string;
+  model: string;
+  parameters: { seconds: number; size: string };
+  status: TaskStatus;
+  attempts: number;
+  costCredits: number;
+  /** Whether the price went back to the balance (a `batch_refund` ledger row). */
+  refunded: boolean;
+  videoUrl: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** The money figures without the settled flag (the settlement status says it). */
+const figures = ({ settled: _settled, ...money }: SettledMoney): BatchFigures => money;
 
 /**
  * One batch of one account (another account's batch is simply not found). Counts and money come
@@ -70,11 +95,7 @@ export async function readBatchMoney(db: Db, batchId: string): Promise<SettledMo
  * after settlement, and always add up (`batchMoney`). Works inside a transaction too (webhook
  * events snapshot the batch as their transaction sees it).
  */
-export async function getBatch(
-  db: Db,
-  accountId: string,
-  batchId: string,
-): Promise<BatchView | null> {
+export async function getBatch(db: Db, accountId: string, batchId: string): Promise<Batch | null> {
   if (!isUuid(batchId)) return null;
   const batch = await db.batchJob.findFirst({ where: { id: batchId, accountId } });
   if (!batch) return null;
@@ -92,21 +113,18 @@ export async function getBatch(
      GROUP BY t.status, t.model, t.cost_credits, b.id, refunds.sum`;
 
   const byStatus = new Map<string, number>();
-  const byModel = new Map<
-    string,
-    { model: string; count: number; price_credits: number; subtotal_credits: number }
-  >();
+  const byModel = new Map<string, BatchLine>();
   for (const g of groups) {
     byStatus.set(g.status, (byStatus.get(g.status) ?? 0) + g.count);
     const key = `${g.model}\u0000${g.cost}`;
     const line = byModel.get(key) ?? {
       model: g.model,
       count: 0,
-      price_credits: g.cost,
-      subtotal_credits: 0,
+      priceCredits: g.cost,
+      subtotalCredits: 0,
     };
     line.count += g.count;
-    line.subtotal_credits += g.count * g.cost;
+    line.subtotalCredits += g.count * g.cost;
     byModel.set(key, line);
   }
   const count = (status: string) => byStatus.get(status) ?? 0;
@@ -121,124 +139,108 @@ export async function getBatch(
   if (!money) return null;
 
   return {
-    ok: true,
-    batch_id: batch.id,
-    request_id: batch.requestId,
+    batchId: batch.id,
+    accountId: batch.accountId,
+    requestId: batch.requestId,
     status: batch.status,
-    total_count: batch.totalCount,
-    success_count: count('succeeded'),
-    failed_count: count('failed'),
-    canceled_count: count('canceled'),
-    pending_count: batch.totalCount - finished,
-    cost_per_video: batch.costPerVideo,
-    required_credits: batch.requiredCredits,
-    ...summaryMoney(money),
-    settlement_status: batch.settlementStatus,
+    settlementStatus: batch.settlementStatus,
+    totalCount: batch.totalCount,
+    successCount: count('succeeded'),
+    failedCount: count('failed'),
+    canceledCount: count('canceled'),
+    pendingCount: batch.totalCount - finished,
+    costPerVideo: batch.costPerVideo,
+    requiredCredits: batch.requiredCredits,
+    ...figures(money),
     breakdown: [...byModel.values()].sort((a, b) => a.model.localeCompare(b.model)),
-    webhook_url: batch.webhookUrl,
+    webhookUrl: batch.webhookUrl,
     metadata: (batch.metadata as Record<string, string> | null) ?? null,
-    created_at: batch.createdAt.toISOString(),
-    started_at: iso(batch.startedAt),
-    finished_at: iso(batch.finishedAt),
-    settled_at: iso(batch.settledAt),
-    webhook_deliveries: await batchWebhookDeliveries(db, accountId, batchId),
+    integrityError: batch.integrityError,
+    createdAt: batch.createdAt,
+    startedAt: batch.startedAt,
+    finishedAt: batch.finishedAt,
+    settledAt: batch.settledAt,
+    webhookDeliveries: await batchWebhookDeliveries(db, accountId, batchId),
   };
 }
 
-export type TaskPage = { data: Task[]; has_more: boolean; next_cursor: string | null };
+/** Cursors of a batch's tasks: the `batch_index` after which the next page starts. */
+const taskCursor = cursorCodec(
+  'tasks',
+  // batch_index is an int4 below the item limit; anything else is not a cursor we issued.
+  z.object({ index: z.int().min(0).max(2_147_483_647) }),
+);
 
 /**
  * A page of a batch's tasks in `batch_index` order, optionally of one status. Returns null when
- * the batch is not this account's, and `'bad_cursor'` for a cursor we did not issue.
+ * the batch is not this account's.
  */
 export async function listTasks(
   db: Database,
   accountId: string,
   batchId: string,
-  query: z.infer<typeof TaskListQuerySchema>,
+  query: PageRequest & { status?: TaskStatus | undefined },
   /** The admin's link to one task (from its ledger row): only that task. */
   only: { taskId?: string } = {},
-): Promise<TaskPage | null | 'bad_cursor'> {
+): Promise<Page<Task> | null | BadCursor> {
   if (!isUuid(batchId)) return null;
   const owned = await db.batchJob.findFirst({
     where: { id: batchId, accountId },
     select: { id: true },
   });
   if (!owned) return null;
-  let after = -1;
-  if (query.cursor !== undefined) {
-    const position = decodeCursor(query.cursor);
-    // batch_index is an int4 below the item limit; anything else is not a cursor we issued.
-    if (
-      typeof position !== 'number' ||
-      !Number.isInteger(position) ||
-      position < 0 ||
-      position > 2_147_483_647
-    ) {
-      return 'bad_cursor';
-    }
-    after = position;
-  }
+  const after = query.cursor ? taskCursor.decode(query.cursor) : null;
+  if (query.cursor && !after) return 'bad_cursor';
   const rows = await db.videoTask.findMany({
     where: {
       batchId,
       accountId,
-      batchIndex: { gt: after },
+      batchIndex: { gt: after?.index ?? -1 },
       ...(query.status ? { status: query.status } : {}),
       ...(only.taskId ? { id: only.taskId } : {}),
     },
     orderBy: { batchIndex: 'asc' },
     take: query.limit + 1,
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
+  const page = pageOf(rows, query.limit, taskCursor, (t) => ({ index: t.batchIndex }));
   // Which of these tasks got their price back: one probe each of the one-refund-per-task index.
   const refunds =
-    page.length === 0
+    page.items.length === 0
       ? []
       : await db.$queryRaw<{ task_id: string }[]>`
           SELECT task_id FROM credit_ledger
-           WHERE ref_type = 'batch_refund' AND task_id = ANY(${page.map((t) => t.id)}::uuid[])`;
+           WHERE ref_type = 'batch_refund' AND task_id = ANY(${page.items.map((t) => t.id)}::uuid[])`;
   const refunded = new Set(refunds.map((r) => r.task_id));
   return {
-    data: page.map((t) => ({
-      task_id: t.id,
-      batch_index: t.batchIndex,
+    items: page.items.map((t) => ({
+      taskId: t.id,
+      batchId: t.batchId,
+      accountId: t.accountId,
+      batchIndex: t.batchIndex,
       prompt: t.prompt,
       model: t.model,
       parameters: t.parameters as { seconds: number; size: string },
       status: t.status,
       attempts: t.attempts,
-      cost_credits: t.costCredits,
+      costCredits: t.costCredits,
       refunded: refunded.has(t.id),
-      video_url: t.videoUrl,
-      error_code: t.errorCode,
-      error_message: t.errorMessage,
-      created_at: t.createdAt.toISOString(),
-      started_at: iso(t.startedAt),
-      finished_at: iso(t.finishedAt),
+      videoUrl: t.videoUrl,
+      errorCode: t.errorCode,
+      errorMessage: t.errorMessage,
+      createdAt: t.createdAt,
+      startedAt: t.startedAt,
+      finishedAt: t.finishedAt,
     })),
-    has_more: rows.length > query.limit,
-    next_cursor: rows.length > query.limit && last ? encodeCursor(last.batchIndex) : null,
+    nextCursor: page.nextCursor,
   };
 }
 
-type BatchSummary = z.infer<typeof BatchSummarySchema>;
-
-/** A batch's money figures under their REST names. */
-const summaryMoney = (money: SettledMoney) => ({
-  frozen_credits: money.frozenCredits,
-  credits_spent: money.creditsSpent,
-  refunded_credits: money.refundedCredits,
-  pending_credits: money.pendingCredits,
-  net_spent_credits: money.netSpentCredits,
-});
-
 interface BatchListRow extends MoneyColumns {
   id: string;
+  account_id: string;
   request_id: string | null;
-  status: BatchSummary['status'];
-  settlement_status: BatchSummary['settlement_status'];
+  status: BatchStatus;
+  settlement_status: SettlementStatus;
   total_count: number;
   success_count: number;
   failed_count: number;
@@ -259,7 +261,7 @@ interface BatchListRow extends MoneyColumns {
 export function batchListStatement(filter: {
   accountId: string;
   range?: IdPrefixRange | undefined;
-  status?: BatchSummary['status'] | undefined;
+  status?: BatchStatus | undefined;
   before?: { createdAt: Date; id: string } | undefined;
   limit: number;
 }): Prisma.Sql {
@@ -271,7 +273,7 @@ export function batchListStatement(filter: {
     before ? Prisma.sql`(b.created_at, b.id) < (${before.createdAt}, ${before.id}::uuid)` : null,
   ].filter((c): c is Prisma.Sql => c !== null);
   return Prisma.sql`
-    SELECT b.id, b.request_id, b.status::text AS status,
+    SELECT b.id, b.account_id, b.request_id, b.status::text AS status,
            b.settlement_status::text AS settlement_status, b.total_count,
            COALESCE(live.succeeded, b.success_count) AS success_count,
            COALESCE(live.failed, b.failed_count) AS failed_count,
@@ -297,58 +299,54 @@ export function batchListStatement(filter: {
      LIMIT ${filter.limit + 1}`;
 }
 
+/** Cursors of an account's batches: newest first, keyset on `(created_at, id)`. */
+const batchCursor = cursorCodec('batches', TimeAndId);
+
 /**
  * A page of the account's batches, newest first (keyset on `created_at, id`, served by the index
- * `batch_jobs (account_id, created_at DESC, id DESC)`). `id_prefix` turns into a range of the
- * primary key (see `idPrefixRange`), so a short id is found without reading every batch. Counts
- * are live for batches not yet settled and the settled figures afterwards, like a single read.
+ * `batch_jobs (account_id, created_at DESC, id DESC)`). An id prefix is a range of the primary
+ * key (see `idPrefixRange`), so a short id is found without reading every batch. Counts are live
+ * for batches not yet settled and the settled figures afterwards, like a single read.
  */
 export async function listBatches(
   db: Database,
   accountId: string,
-  query: z.infer<typeof BatchListQuerySchema>,
-): Promise<{ data: BatchSummary[]; has_more: boolean; next_cursor: string | null } | 'bad_cursor'> {
-  let before: { createdAt: Date; id: string } | undefined;
-  if (query.cursor !== undefined) {
-    const position = decodeCursor(query.cursor);
-    const [time, id] = typeof position === 'string' ? position.split('|') : [];
-    const createdAt = new Date(time ?? '');
-    if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) return 'bad_cursor';
-    before = { createdAt, id };
-  }
-  const range = query.id_prefix === undefined ? undefined : idPrefixRange(query.id_prefix);
-  // The schema refused a malformed prefix already; this only narrows the type.
-  if (range && 'problem' in range) return { data: [], has_more: false, next_cursor: null };
+  query: PageRequest & { idPrefix?: IdPrefixRange | undefined; status?: BatchStatus | undefined },
+): Promise<Page<BatchSummary> | BadCursor> {
+  const after = query.cursor ? batchCursor.decode(query.cursor) : null;
+  if (query.cursor && !after) return 'bad_cursor';
   const rows = await db.$queryRaw<BatchListRow[]>(
-    batchListStatement({ accountId, range, status: query.status, before, limit: query.limit }),
+    batchListStatement({
+      accountId,
+      range: query.idPrefix,
+      status: query.status,
+      before: after ? { createdAt: after.t, id: after.id } : undefined,
+      limit: query.limit,
+    }),
   );
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
+  const page = pageOf(rows, query.limit, batchCursor, (b) => ({ t: b.created_at, id: b.id }));
   return {
-    data: page.map((b) => ({
-      batch_id: b.id,
-      request_id: b.request_id,
+    items: page.items.map((b) => ({
+      batchId: b.id,
+      accountId: b.account_id,
+      requestId: b.request_id,
       status: b.status,
-      total_count: b.total_count,
-      success_count: b.success_count,
-      failed_count: b.failed_count,
-      canceled_count: b.canceled_count,
-      pending_count: b.total_count - b.success_count - b.failed_count - b.canceled_count,
-      cost_per_video: b.cost_per_video,
-      required_credits: b.required_credits,
-      ...summaryMoney(toMoney(b)),
-      settlement_status: b.settlement_status,
-      webhook_url: b.webhook_url,
+      settlementStatus: b.settlement_status,
+      totalCount: b.total_count,
+      successCount: b.success_count,
+      failedCount: b.failed_count,
+      canceledCount: b.canceled_count,
+      pendingCount: b.total_count - b.success_count - b.failed_count - b.canceled_count,
+      costPerVideo: b.cost_per_video,
+      requiredCredits: b.required_credits,
+      ...figures(toMoney(b)),
+      webhookUrl: b.webhook_url,
       metadata: b.metadata ?? null,
-      created_at: b.created_at.toISOString(),
-      started_at: iso(b.started_at),
-      finished_at: iso(b.finished_at),
-      settled_at: iso(b.settled_at),
+      createdAt: b.created_at,
+      startedAt: b.started_at,
+      finishedAt: b.finished_at,
+      settledAt: b.settled_at,
     })),
-    has_more: rows.length > query.limit,
-    next_cursor:
-      rows.length > query.limit && last
-        ? encodeCursor(`${last.created_at.toISOString()}|${last.id}`)
-        : null,
+    nextCursor: page.nextCursor,
   };
 }

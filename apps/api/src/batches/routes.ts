@@ -1,6 +1,8 @@
-import { cancelBatch } from '../execution/cancel';
+import type { z } from 'zod';
 import { ApiError } from '../http/errors';
+import { restPage, unknownCursor } from '../http/page';
 import { defineRoute } from '../http/route';
+import { idPrefixRange } from '../platform/ids';
 import { type AdmissionError, admitBatch } from './admission';
 import { quoteBatchRequest } from './quote';
 import { getBatch, listBatches, listTasks } from './read';
@@ -15,6 +17,7 @@ import {
   TaskListQuerySchema,
   TaskPageSchema,
 } from './schemas';
+import { batchBody, batchSummaryBody, taskBody } from './wire';
 
 /** Business refusals of admission, as the public API answers them. */
 export function admissionError(error: AdmissionError): ApiError {
@@ -80,7 +83,7 @@ export const batchRoutes = [
         ownEndpoint: deps.config.ownEndpoint ?? null,
       });
       if (!result.ok) throw admissionError(result.error);
-      const { status, body: answer, replayed } = result.value;
+      const { body: answer, replayed } = result.value;
       request.log.info(
         {
           replayed,
@@ -90,7 +93,9 @@ export const batchRoutes = [
         replayed ? 'batch admission replayed' : 'batch admitted',
       );
       const headers: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {};
-      return { status, body: answer, headers };
+      // The admitted answer as admission wrote it, or replays it from the idempotency record
+      // as stored (JSON, hence untyped there); admission answers and records 202 only.
+      return { status: 202, body: answer as z.input<typeof BatchAdmittedSchema>, headers };
     },
   }),
 
@@ -124,13 +129,12 @@ export const batchRoutes = [
     responses: { 200: { description: 'A page of batches.', schema: BatchPageSchema } },
     errors: [],
     async handler({ principal, query, deps }) {
-      const page = await listBatches(deps.db, principal.accountId, query);
-      if (page === 'bad_cursor') {
-        throw new ApiError('invalid_request', 'The cursor is not one this API issued.', [
-          { path: 'query.cursor', message: 'Unknown cursor; pass next_cursor back unchanged.' },
-        ]);
-      }
-      return { status: 200, body: { ok: true, ...page } };
+      // The schema refused a malformed prefix already: a range is all that is left.
+      const range = query.id_prefix === undefined ? undefined : idPrefixRange(query.id_prefix);
+      if (range && 'problem' in range) throw new Error(`unchecked id_prefix: ${range.problem}`);
+      const page = await listBatches(deps.db, principal.accountId, { ...query, idPrefix: range });
+      if (page === 'bad_cursor') throw unknownCursor();
+      return { status: 200, body: restPage(page, batchSummaryBody) };
     },
   }),
 
@@ -148,7 +152,7 @@ export const batchRoutes = [
     async handler({ principal, params, deps }) {
       const batch = await getBatch(deps.db, principal.accountId, params.id);
       if (!batch) throw notFound(params.id);
-      return { status: 200, body: batch };
+      return { status: 200, body: batchBody(batch) };
     },
   }),
 
@@ -166,41 +170,8 @@ export const batchRoutes = [
     async handler({ principal, params, query, deps }) {
       const page = await listTasks(deps.db, principal.accountId, params.id, query);
       if (page === null) throw notFound(params.id);
-      if (page === 'bad_cursor') {
-        throw new ApiError('invalid_request', 'The cursor is not one this API issued.', [
-          { path: 'query.cursor', message: 'Unknown cursor; pass next_cursor back unchanged.' },
-        ]);
-      }
-      return { status: 200, body: { ok: true, ...page } };
-    },
-  }),
-
-  defineRoute({
-    method: 'POST',
-    path: '/api/enterprise/video-batch/{id}/cancel',
-    operationId: 'cancelBatch',
-    tag: 'Batches',
-    summary: 'Cancel a batch',
-    description:
-      'Tasks not yet started become `canceled` and are refunded; running tasks finish. The batch settles when every task is terminal (at once when none is running).',
-    params: BatchIdParamsSchema,
-    responses: { 200: { description: 'Canceled; the batch as it is now.', schema: BatchSchema } },
-    errors: ['not_found', 'not_cancellable'],
-    async handler({ principal, params, deps, request }) {
-      const outcome = await cancelBatch(
-        deps.db,
-        deps.queue,
-        principal.accountId,
-        params.id,
-        request.log,
-      );
-      if (outcome.kind === 'not_found') throw notFound(params.id);
-      if (outcome.kind === 'not_cancellable') {
-        throw new ApiError('not_cancellable', `Batch ${params.id} is already ${outcome.status}.`);
-      }
-      const batch = await getBatch(deps.db, principal.accountId, params.id);
-      if (!batch) throw notFound(params.id);
-      return { status: 200, body: batch };
+      if (page === 'bad_cursor') throw unknownCursor();
+      return { status: 200, body: restPage(page, taskBody) };
     },
   }),
 ];

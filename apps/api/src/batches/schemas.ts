@@ -1,15 +1,17 @@
 import {
   BATCH_STATUSES,
+  DELIVERY_STATUSES,
   ITEM_SIZE_PATTERN,
   LIMITS,
   SETTLEMENT_STATUSES,
   TASK_STATUSES,
+  WEBHOOK_EVENT_TYPES,
 } from '@batchreel/contracts';
 import { z } from 'zod';
-import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
-import { characterCount, isStorableText, text, typeError } from '../http/text';
 import { idPrefixRange, MIN_ID_PREFIX_HEX } from '../platform/ids';
-import { BatchWebhookDeliverySchema } from '../webhooks/batch-deliveries';
+import { CursorSchema, PageLimitSchema } from '../platform/pages';
+import { characterCount, isStorableText, text, typeError } from '../platform/validation';
+import { TimestampSchema } from '../platform/wire';
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -188,6 +190,35 @@ export const QuoteResponseSchema = z
 export const BatchStatusSchema = z.enum(BATCH_STATUSES);
 export const SettlementStatusSchema = z.enum(SETTLEMENT_STATUSES);
 export const TaskStatusSchema = z.enum(TASK_STATUSES);
+
+/** How one event of a batch stands with the client's webhook (batches/webhook-deliveries.ts). */
+export const BatchWebhookDeliverySchema = z
+  .object({
+    delivery_id: z
+      .uuid()
+      .meta({ description: 'Every attempt: `GET /webhook-deliveries/{delivery_id}`.' }),
+    event_id: z.string().meta({ description: 'The `webhook-id` the event is sent with.' }),
+    event_type: z.enum(WEBHOOK_EVENT_TYPES),
+    status: z.enum(DELIVERY_STATUSES).meta({
+      description:
+        '`pending` while attempts remain, `delivered` on a 2xx answer, `failed` when the retry schedule is exhausted.',
+    }),
+    attempt_count: z.int().meta({ description: 'Attempts made so far.' }),
+    last_attempt_at: TimestampSchema.nullable(),
+    last_status_code: z
+      .int()
+      .nullable()
+      .meta({ description: "Your endpoint's answer to the last attempt; null when none arrived." }),
+    last_error: z.string().nullable().meta({
+      description:
+        'Why the last attempt failed (e.g. the host name did not resolve, a refused destination, a non-2xx answer); null after a success.',
+    }),
+    next_attempt_at: TimestampSchema.nullable().meta({
+      description: 'When the next attempt is due, while `pending`.',
+    }),
+    delivered_at: TimestampSchema.nullable(),
+  })
+  .meta({ id: 'BatchWebhookDelivery' });
 
 export const BatchSchema = z
   .object({

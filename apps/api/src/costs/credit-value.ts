@@ -1,5 +1,5 @@
 import type { Database, Prisma } from '@batchreel/db';
-import { audit } from '../admin/audit';
+import { audit } from '../staff/audit';
 
 type Db = Database | Prisma.TransactionClient;
 

@@ -1,11 +1,8 @@
 import { ERROR_CODES, type ErrorCode } from '@batchreel/contracts';
 import type { z } from 'zod';
+import type { ErrorDetail } from '../platform/validation';
 
-/** One problem with a request, located by a path into the body or headers (`items[3].model`). */
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
+export type { ErrorDetail };
 
 // The codes, their statuses and meanings are the contracts' (clients see them): re-exported here
 // for the route code and the OpenAPI document.

@@ -1,14 +1,24 @@
 import type { Database } from '@batchreel/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { ApiKeyPrincipal } from '../accounts/authenticate';
 import type { WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import type { ErrorCode } from './errors';
 
+/**
+ * Who calls: the account an API key acts for, as the server's authentication hook resolved it
+ * (`authenticateApiKey` in accounts/, wired in app/enterprise-api.ts).
+ */
+export interface Principal {
+  accountId: string;
+  accountName: string;
+  /** The key's display prefix, safe to log and to record as an actor. */
+  keyPrefix: string;
+}
+
 /** What a route handler gets: the caller, the validated input and the app's dependencies. */
 export interface RouteContext<Body, Query, Params> {
-  principal: ApiKeyPrincipal;
+  principal: Principal;
   body: Body;
   query: Query;
   params: Params;
@@ -28,12 +38,23 @@ export interface RouteDeps {
   config: WebhookTargetPolicy;
 }
 
-/** An answer: status, JSON body and optional headers. */
-export interface RouteResult {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
+/** A route's success answers by status code, each with the schema its body is checked against. */
+export type RouteResponses = Record<
+  number,
+  { description: string; schema: z.ZodType; headers?: Record<string, string> }
+>;
+
+/**
+ * An answer of a route: one of its declared statuses, with a body that type-checks against that
+ * status's schema (`z.input`: what the schema accepts, before defaults), and optional headers.
+ */
+export type RouteResult<Responses extends RouteResponses = RouteResponses> = {
+  [Status in keyof Responses & number]: {
+    status: Status;
+    body: z.input<Responses[Status]['schema']>;
+    headers?: Record<string, string>;
+  };
+}[keyof Responses & number];
 
 /**
  * One public REST route, described once: the server registers it from this and the OpenAPI
@@ -43,6 +64,7 @@ export interface EnterpriseRoute<
   Body extends z.ZodType = z.ZodType,
   Query extends z.ZodType = z.ZodType,
   Params extends z.ZodType = z.ZodType,
+  Responses extends RouteResponses = RouteResponses,
 > {
   method: 'GET' | 'POST';
   /** OpenAPI-style path, e.g. `/api/enterprise/video-batch/{id}`. */
@@ -57,23 +79,25 @@ export interface EnterpriseRoute<
   /** Whether `X-Request-ID` makes this route idempotent (documented as such). */
   idempotent?: boolean;
   /** Success responses by status code. */
-  responses: Record<
-    number,
-    { description: string; schema: z.ZodType; headers?: Record<string, string> }
-  >;
+  responses: Responses;
   /** Error codes this route can answer with beyond the ones every route can. */
   errors: ErrorCode[];
   handler(
     context: RouteContext<z.infer<Body>, z.infer<Query>, z.infer<Params>>,
-  ): Promise<RouteResult>;
+  ): Promise<RouteResult<NoInfer<Responses>>>;
 }
 
-/** Keeps the generic types of each route while collecting them in one list. */
+/**
+ * Checks a route's handler against its own schemas (input types from `body`, `query`, `params`;
+ * each answer's body against the schema of its status), then erases those types so that routes
+ * can be listed together.
+ */
 export function defineRoute<
   Body extends z.ZodType,
   Query extends z.ZodType,
   Params extends z.ZodType,
->(route: EnterpriseRoute<Body, Query, Params>): EnterpriseRoute {
+  const Responses extends RouteResponses,
+>(route: EnterpriseRoute<Body, Query, Params, Responses>): EnterpriseRoute {
   return route as unknown as EnterpriseRoute;
 }
 

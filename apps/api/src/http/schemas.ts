@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from './errors';
-import { typeError } from './text';
 
 export const ErrorDetailSchema = z
   .object({
@@ -34,21 +33,3 @@ export const InsufficientCreditsResponseSchema = ErrorResponseSchema.extend({
   required_credits: z.int(),
   available_credits: z.int(),
 }).meta({ id: 'InsufficientCreditsResponse' });
-
-/** Opaque pagination cursor (pass `next_cursor` back unchanged). */
-export const CursorSchema = z
-  .string()
-  .max(200)
-  .meta({ description: 'Opaque; pass `next_cursor` back unchanged.' });
-
-export const PageLimitSchema = (max: number, fallback: number) =>
-  z.coerce
-    .number({ error: typeError('Must be an integer.') })
-    .int('Must be an integer.')
-    .min(1, 'Must be at least 1.')
-    .max(max, `Must be at most ${max}.`)
-    .default(fallback)
-    .meta({ description: `Page size, 1–${max} (default ${fallback}).` });
-
-/** ISO-8601 timestamps in every response. */
-export const TimestampSchema = z.iso.datetime();

@@ -1,7 +1,34 @@
-import { ApiError } from '../http/errors';
+import type { z } from 'zod';
+import { restPage, unknownCursor } from '../http/page';
 import { defineRoute } from '../http/route';
-import { getBalance, listLedger } from './read';
-import { BalanceSchema, LedgerPageSchema, LedgerQuerySchema } from './schemas';
+import { isoTime } from '../platform/wire';
+import { type Balance, getBalance, listLedger, type StatementEntry } from './read';
+import {
+  BalanceSchema,
+  type LedgerEntrySchema,
+  LedgerPageSchema,
+  LedgerQuerySchema,
+} from './schemas';
+
+const balanceBody = (balance: Balance): z.input<typeof BalanceSchema> => ({
+  ok: true,
+  account_id: balance.accountId,
+  account_name: balance.accountName,
+  balance: balance.balance,
+  reserved_credits: balance.reservedCredits,
+  available_credits: balance.availableCredits,
+});
+
+const ledgerEntryBody = (entry: StatementEntry): z.input<typeof LedgerEntrySchema> => ({
+  id: entry.id.toString(),
+  ref_type: entry.refType,
+  ref_id: entry.refId,
+  task_id: entry.taskId,
+  credits_delta: entry.creditsDelta,
+  balance_after: entry.balanceAfter,
+  memo: entry.memo,
+  created_at: isoTime(entry.createdAt),
+});
 
 export const accountRoutes = [
   defineRoute({
@@ -15,7 +42,7 @@ export const accountRoutes = [
     responses: { 200: { description: 'The balance.', schema: BalanceSchema } },
     errors: [],
     async handler({ principal, deps }) {
-      return { status: 200, body: await getBalance(deps.db, principal) };
+      return { status: 200, body: balanceBody(await getBalance(deps.db, principal)) };
     },
   }),
 
@@ -32,12 +59,8 @@ export const accountRoutes = [
     errors: [],
     async handler({ principal, query, deps }) {
       const page = await listLedger(deps.db, principal.accountId, query);
-      if (page === 'bad_cursor') {
-        throw new ApiError('invalid_request', 'The cursor is not one this API issued.', [
-          { path: 'query.cursor', message: 'Unknown cursor; pass next_cursor back unchanged.' },
-        ]);
-      }
-      return { status: 200, body: { ok: true, ...page } };
+      if (page === 'bad_cursor') throw unknownCursor();
+      return { status: 200, body: restPage(page, ledgerEntryBody) };
     },
   }),
 ];

@@ -1,6 +1,7 @@
 import { LEDGER_REF_TYPES } from '@batchreel/contracts';
 import { z } from 'zod';
-import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
+import { CursorSchema, PageLimitSchema } from '../platform/pages';
+import { TimestampSchema } from '../platform/wire';
 
 export const BalanceSchema = z
   .object({

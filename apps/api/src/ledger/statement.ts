@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Database } from '@batchreel/db';
 import { stringify as toCsv } from 'csv-stringify/sync';
 import stableStringify from 'safe-stable-stringify';
-import { readBatchMoney } from '../batches/read';
+import { readBatchMoney } from './batch-money';
 
 /**
  * Per-batch settlement statements that finance can export and check offline: the upfront, every

@@ -4,11 +4,10 @@ import { adminProcedure, router } from '../trpc/trpc';
 import { type CatalogueError, createModel, updateModel } from './catalogue';
 import { CATALOGUE_PROVIDERS } from './providers';
 import { listCatalogue } from './queries';
-import { handleRetiredQueue, previewRetirement, type RetireError, retireModel } from './retirement';
 import { CatalogueModelSchema, ModelIdSchema, ModelSettingsSchema } from './schemas';
 
 /** A refusal of the catalogue's services, as the admin app reads it. */
-function refusal(error: CatalogueError | RetireError) {
+export function catalogueRefusal(error: CatalogueError) {
   switch (error.code) {
     case 'model_not_found':
       return staffError('NOT_FOUND', 'model_not_found', `No model ${error.id}.`, { id: error.id });
@@ -20,32 +19,13 @@ function refusal(error: CatalogueError | RetireError) {
       return staffError('PRECONDITION_FAILED', 'model_retired', `Model ${error.id} is retired.`, {
         id: error.id,
       });
-    case 'model_not_retired':
-      return staffError(
-        'PRECONDITION_FAILED',
-        'model_not_retired',
-        `Model ${error.id} is not retired.`,
-        { id: error.id },
-      );
-    case 'replacement_invalid':
-      return staffError(
-        'BAD_REQUEST',
-        'replacement_invalid',
-        `${error.replacement} cannot replace ${error.id} (${error.reason}).`,
-        { id: error.id, replacement: error.replacement, reason: error.reason },
-      );
   }
 }
 
-const QueueOutcomeSchema = z.object({
-  moved: z.int(),
-  canceled: z.int(),
-  refundedCredits: z.int(),
-});
-
-const RetireInputSchema = z.object({ id: ModelIdSchema, replacement: ModelIdSchema.nullable() });
-
-/** The model catalogue: prices, providers, limits, retirement (admin; the summary for all). */
+/**
+ * The model catalogue: prices, providers, limits (admin). Retirement, which acts on queued tasks,
+ * is `execution/retirement-router.ts`, merged under the same name in `app/trpc-router.ts`.
+ */
 export const modelsAdminRouter = router({
   list: adminProcedure
     .output(z.array(CatalogueModelSchema))
@@ -59,7 +39,7 @@ export const modelsAdminRouter = router({
     .output(CatalogueModelSchema)
     .mutation(async ({ ctx, input }) => {
       const result = await createModel(ctx.db, ctx.user, input);
-      if (!result.ok) throw refusal(result.error);
+      if (!result.ok) throw catalogueRefusal(result.error);
       return result.value;
     }),
 
@@ -68,36 +48,7 @@ export const modelsAdminRouter = router({
     .output(CatalogueModelSchema)
     .mutation(async ({ ctx, input }) => {
       const result = await updateModel(ctx.db, ctx.user, input);
-      if (!result.ok) throw refusal(result.error);
-      return result.value;
-    }),
-
-  /** What retiring would do to the model's queued tasks now. */
-  previewRetirement: adminProcedure
-    .input(RetireInputSchema)
-    .output(z.object({ queuedTasks: z.int(), movable: z.int(), toCancel: z.int() }))
-    .query(async ({ ctx, input }) => {
-      const result = await previewRetirement(ctx.db, input.id, input.replacement);
-      if (!result.ok) throw refusal(result.error);
-      return result.value;
-    }),
-
-  retire: adminProcedure
-    .input(RetireInputSchema)
-    .output(QueueOutcomeSchema)
-    .mutation(async ({ ctx, input }) => {
-      const result = await retireModel(ctx, ctx.user, input);
-      if (!result.ok) throw refusal(result.error);
-      return result.value;
-    }),
-
-  /** Moves or cancels tasks still queued on a retired model (after a retry or a crash). */
-  handleRetiredQueue: adminProcedure
-    .input(z.object({ id: ModelIdSchema }))
-    .output(QueueOutcomeSchema)
-    .mutation(async ({ ctx, input }) => {
-      const result = await handleRetiredQueue(ctx, ctx.user, input.id);
-      if (!result.ok) throw refusal(result.error);
+      if (!result.ok) throw catalogueRefusal(result.error);
       return result.value;
     }),
 });

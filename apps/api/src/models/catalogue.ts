@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '@batchreel/billing';
 import { type Database, isGuardViolation, Prisma } from '@batchreel/db';
-import { audit } from '../admin/audit';
+import { audit } from '../staff/audit';
 import { auditedSettings, catalogueView } from './queries';
 import type { CatalogueModel, ModelSettings } from './schemas';
 

@@ -1,9 +1,10 @@
 import type { Database } from '@batchreel/db';
-import { resolveSession } from '../admin/sessions';
 import type { Logger } from '../platform/logger';
 import type { WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
-import type { Context, StaffUser } from './trpc';
+import type { StaffUser } from '../staff/identity';
+import { resolveSession } from '../staff/sessions';
+import type { Context } from './trpc';
 
 export interface ContextInput {
   db: Database;

@@ -1,4 +1,3 @@
-import { STAFF_ROLES, type StaffRole } from '@batchreel/contracts';
 import type { Database } from '@batchreel/db';
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
@@ -6,17 +5,8 @@ import { z } from 'zod';
 import type { Logger } from '../platform/logger';
 import type { WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
+import { hasRole, type StaffRole, type StaffUser } from '../staff/identity';
 import { StaffErrorCause, staffError } from './errors';
-
-export { STAFF_ROLES, type StaffRole };
-
-/** The signed-in staff member a procedure acts for. */
-export interface StaffUser {
-  id: string;
-  email: string;
-  displayName: string;
-  role: StaffRole;
-}
 
 /**
  * What every procedure sees. Built by `createContext` (trpc/context.ts) from a request, or by
@@ -58,6 +48,7 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Anyone (signing in, asking who one is). */
@@ -68,13 +59,6 @@ export const staffProcedure = t.procedure.use(({ ctx, next }) => {
   if (!ctx.user) throw staffError('UNAUTHORIZED', 'sign_in_first', 'Sign in first.');
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
-
-/** Roles are ordered: finance can do what support can, admin what finance can. */
-const RANK: Record<StaffRole, number> = { support: 1, finance: 2, admin: 3 };
-
-export function hasRole(user: Pick<StaffUser, 'role'>, role: StaffRole) {
-  return RANK[user.role] >= RANK[role];
-}
 
 /**
  * Procedures for a role and above. Enforced here, on the server: the admin app hiding a button
@@ -100,6 +84,3 @@ export const supportProcedure = roleProcedure('support');
 export const financeProcedure = roleProcedure('finance');
 /** Users, API keys, onboarding. */
 export const adminProcedure = roleProcedure('admin');
-
-/** `admin:<email>`: how a staff member appears in `actor` columns. */
-export const actorOf = (user: StaffUser) => `admin:${user.email}`;

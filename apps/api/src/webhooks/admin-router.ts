@@ -1,12 +1,16 @@
 import { DELIVERY_STATUSES } from '@batchreel/contracts';
 import { z } from 'zod';
+import { actorOf } from '../staff/identity';
 import { staffError } from '../trpc/errors';
 import { IdPrefixInput } from '../trpc/id-prefix';
-import { actorOf, router, supportProcedure } from '../trpc/trpc';
+import { CursorInput, LimitInput, pageOutput, unknownCursor } from '../trpc/pages';
+import { router, supportProcedure } from '../trpc/trpc';
 import { redeliver } from './delivery';
-import { deliveryView } from './read';
+import { listDeliveries } from './read';
 import { WebhookDeliverySchema } from './schemas';
+import { deliveryBody } from './wire';
 
+/** A delivery as the admin's log reads it: the public API's shape, with its account. */
 const AdminDeliverySchema = WebhookDeliverySchema.extend({
   account_id: z.uuid(),
   account_name: z.string(),
@@ -21,36 +25,25 @@ export const webhooksAdminRouter = router({
         /** A batch id or its start: the deliveries of every batch it matches. */
         batchId: IdPrefixInput.optional(),
         status: z.enum(DELIVERY_STATUSES).optional(),
-        limit: z.int().min(1).max(100).default(25),
-        cursor: z.uuid().nullish(),
+        limit: LimitInput(100, 25),
+        cursor: CursorInput,
       }),
     )
-    .output(z.object({ items: z.array(AdminDeliverySchema), nextCursor: z.string().nullable() }))
+    .output(pageOutput(AdminDeliverySchema))
     .query(async ({ ctx, input }) => {
-      const rows = await ctx.db.webhookDelivery.findMany({
-        where: {
-          ...(input.accountId ? { accountId: input.accountId } : {}),
-          ...(input.batchId
-            ? { batchId: { gte: input.batchId.lowest, lte: input.batchId.highest } }
-            : {}),
-          ...(input.status ? { status: input.status } : {}),
-        },
-        include: {
-          attempts: { orderBy: { attemptedAt: 'asc' } },
-          account: { select: { name: true } },
-        },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: input.limit + 1,
-        ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
+      const page = await listDeliveries(ctx.db, {
+        ...input,
+        accountId: input.accountId,
+        batches: input.batchId,
       });
-      const items = rows.slice(0, input.limit);
+      if (page === 'bad_cursor') throw unknownCursor();
       return {
-        items: items.map((row) => ({
-          ...deliveryView(row),
-          account_id: row.accountId,
-          account_name: row.account.name,
+        items: page.items.map((delivery) => ({
+          ...deliveryBody(delivery),
+          account_id: delivery.accountId,
+          account_name: delivery.accountName,
         })),
-        nextCursor: rows.length > input.limit ? (items.at(-1)?.id ?? null) : null,
+        nextCursor: page.nextCursor,
       };
     }),
 

@@ -3,6 +3,7 @@ import type { WebhookEventType } from '@batchreel/contracts';
 import type { Prisma } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
 import { getBatch } from '../batches/read';
+import { batchEventData } from '../batches/wire';
 import { enqueue, jobs } from '../jobs/definitions';
 import type { Queue } from '../platform/queue';
 import type { WebhookEvent } from './schemas';
@@ -41,12 +42,16 @@ export async function emitBatchEvent(
     select: { accountId: true, webhookUrl: true },
   });
   if (!batch?.webhookUrl) return;
-  const view = await getBatch(tx, batch.accountId, batchId);
-  if (!view) return;
-  // The event is the batch as a read shows it, minus its own delivery state.
-  const { ok: _ok, webhook_deliveries: _deliveries, ...data } = view;
+  const read = await getBatch(tx, batch.accountId, batchId);
+  if (!read) return;
   const eventId = batchEventId(batchId, type);
-  const event: WebhookEvent = { id: eventId, type, timestamp: new Date().toISOString(), data };
+  const event: WebhookEvent = {
+    id: eventId,
+    type,
+    timestamp: new Date().toISOString(),
+    // The batch as a read shows it, minus its own delivery state.
+    data: batchEventData(read),
+  };
 
   const deliveryId = randomUUID();
   const { count } = await tx.webhookDelivery.createMany({

@@ -1,93 +1,125 @@
-import type { WebhookEventType } from '@batchreel/contracts';
+import type { DeliveryStatus, WebhookEventType } from '@batchreel/contracts';
 import type { Database, Prisma } from '@batchreel/db';
-import type { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../http/cursor';
-import { isUuid } from '../platform/ids';
-import type { DeliveryListQuerySchema, WebhookDeliverySchema } from './schemas';
+import { type IdPrefixRange, isUuid } from '../platform/ids';
+import {
+  type BadCursor,
+  cursorCodec,
+  type Page,
+  type PageRequest,
+  pageOf,
+  TimeAndId,
+} from '../platform/pages';
 
-type DeliveryView = z.infer<typeof WebhookDeliverySchema>;
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
-
-const WITH_ATTEMPTS = { attempts: { orderBy: { attemptedAt: 'asc' } } } as const;
-type DeliveryRow = Prisma.WebhookDeliveryGetPayload<{ include: typeof WITH_ATTEMPTS }>;
-
-export function deliveryView(row: DeliveryRow): DeliveryView {
-  return {
-    delivery_id: row.id,
-    event_id: row.eventId,
-    event_type: row.eventType as WebhookEventType,
-    batch_id: row.batchId,
-    url: row.url,
-    status: row.status,
-    attempt_count: row.attemptCount,
-    next_attempt_at: iso(row.nextAttemptAt),
-    last_error: row.lastError,
-    created_at: row.createdAt.toISOString(),
-    delivered_at: iso(row.deliveredAt),
-    attempts: row.attempts.map((a) => ({
-      attempted_at: a.attemptedAt.toISOString(),
-      status_code: a.statusCode,
-      latency_ms: a.latencyMs,
-      error: a.error,
-      response_body: a.responseBody,
-    })),
-  };
+/** One attempt to deliver an event. */
+export interface DeliveryAttempt {
+  attemptedAt: Date;
+  /** null when no answer arrived. */
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+  /** The first 2 KiB of the endpoint's answer. */
+  responseBody: string | null;
 }
 
+/** An event sent (or being sent) to a client's webhook, with every attempt, oldest first. */
+export interface Delivery {
+  deliveryId: string;
+  accountId: string;
+  accountName: string;
+  eventId: string;
+  eventType: WebhookEventType;
+  batchId: string | null;
+  url: string;
+  status: DeliveryStatus;
+  attemptCount: number;
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+  attempts: DeliveryAttempt[];
+}
+
+const WITH_ATTEMPTS = {
+  attempts: { orderBy: { attemptedAt: 'asc' } },
+  account: { select: { name: true } },
+} as const;
+type DeliveryRow = Prisma.WebhookDeliveryGetPayload<{ include: typeof WITH_ATTEMPTS }>;
+
+const delivery = (row: DeliveryRow): Delivery => ({
+  deliveryId: row.id,
+  accountId: row.accountId,
+  accountName: row.account.name,
+  eventId: row.eventId,
+  eventType: row.eventType as WebhookEventType,
+  batchId: row.batchId,
+  url: row.url,
+  status: row.status,
+  attemptCount: row.attemptCount,
+  nextAttemptAt: row.nextAttemptAt,
+  lastError: row.lastError,
+  createdAt: row.createdAt,
+  deliveredAt: row.deliveredAt,
+  attempts: row.attempts.map((a) => ({
+    attemptedAt: a.attemptedAt,
+    statusCode: a.statusCode,
+    latencyMs: a.latencyMs,
+    error: a.error,
+    responseBody: a.responseBody,
+  })),
+});
+
 /** One delivery of one account, with its attempts; null when not this account's. */
-export async function getDelivery(db: Database, accountId: string, deliveryId: string) {
+export async function getDelivery(
+  db: Database,
+  accountId: string,
+  deliveryId: string,
+): Promise<Delivery | null> {
   if (!isUuid(deliveryId)) return null;
   const row = await db.webhookDelivery.findFirst({
     where: { id: deliveryId, accountId },
     include: WITH_ATTEMPTS,
   });
-  return row ? deliveryView(row) : null;
+  return row ? delivery(row) : null;
 }
 
-/** A page of the account's deliveries, newest first (keyset on created_at, id). */
+export interface DeliveryFilter {
+  /** The account whose deliveries are listed; absent only for staff, who see every account's. */
+  accountId: string | undefined;
+  /** Only the deliveries of batches whose ids fall in this range (one batch: its id twice). */
+  batches?: Pick<IdPrefixRange, 'lowest' | 'highest'> | undefined;
+  status?: DeliveryStatus | undefined;
+}
+
+/** Cursors of delivery lists: newest first, keyset on `(created_at, id)`. */
+const deliveryCursor = cursorCodec('deliveries', TimeAndId);
+
+/** A page of deliveries, newest first (keyset on created_at, id). */
 export async function listDeliveries(
   db: Database,
-  accountId: string,
-  query: z.infer<typeof DeliveryListQuerySchema>,
-): Promise<{ data: DeliveryView[]; has_more: boolean; next_cursor: string | null } | 'bad_cursor'> {
-  let before: { createdAt: Date; id: string } | undefined;
-  if (query.cursor !== undefined) {
-    const position = decodeCursor(query.cursor);
-    const [time, id] = typeof position === 'string' ? position.split('|') : [];
-    const createdAt = new Date(time ?? '');
-    if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) return 'bad_cursor';
-    before = { createdAt, id };
-  }
-  // An unknown or foreign batch id simply matches nothing.
-  if (query.batch_id !== undefined && !isUuid(query.batch_id)) {
-    return { data: [], has_more: false, next_cursor: null };
-  }
+  filter: DeliveryFilter & PageRequest,
+): Promise<Page<Delivery> | BadCursor> {
+  const after = filter.cursor ? deliveryCursor.decode(filter.cursor) : null;
+  if (filter.cursor && !after) return 'bad_cursor';
   const rows = await db.webhookDelivery.findMany({
     where: {
-      accountId,
-      ...(query.batch_id ? { batchId: query.batch_id } : {}),
-      ...(query.status ? { status: query.status } : {}),
-      ...(before
+      ...(filter.accountId ? { accountId: filter.accountId } : {}),
+      ...(filter.batches
+        ? { batchId: { gte: filter.batches.lowest, lte: filter.batches.highest } }
+        : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(after
         ? {
-            OR: [
-              { createdAt: { lt: before.createdAt } },
-              { createdAt: before.createdAt, id: { lt: before.id } },
-            ],
+            OR: [{ createdAt: { lt: after.t } }, { createdAt: after.t, id: { lt: after.id } }],
           }
         : {}),
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: query.limit + 1,
+    take: filter.limit + 1,
     include: WITH_ATTEMPTS,
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map(deliveryView),
-    has_more: rows.length > query.limit,
-    next_cursor:
-      rows.length > query.limit && last
-        ? encodeCursor(`${last.createdAt.toISOString()}|${last.id}`)
-        : null,
-  };
+  const page = pageOf(rows, filter.limit, deliveryCursor, (row) => ({
+    t: row.createdAt,
+    id: row.id,
+  }));
+  return { items: page.items.map(delivery), nextCursor: page.nextCursor };
 }

@@ -1,4 +1,5 @@
 import { ApiError } from '../http/errors';
+import { restPage, unknownCursor } from '../http/page';
 import { defineRoute } from '../http/route';
 import { isUuid } from '../platform/ids';
 import { redeliver } from './delivery';
@@ -12,6 +13,7 @@ import {
   WebhookDeliveryResponseSchema,
 } from './schemas';
 import { rotateSigningSecret, signingSecrets, signingSecretView } from './secrets';
+import { deliveryBody } from './wire';
 
 const deliveryNotFound = (id: string) =>
   new ApiError('not_found', `No webhook delivery ${id} for this account.`);
@@ -69,13 +71,18 @@ export const webhookRoutes = [
     },
     errors: [],
     async handler({ principal, query, deps }) {
-      const page = await listDeliveries(deps.db, principal.accountId, query);
-      if (page === 'bad_cursor') {
-        throw new ApiError('invalid_request', 'The cursor is not one this API issued.', [
-          { path: 'query.cursor', message: 'Unknown cursor; pass next_cursor back unchanged.' },
-        ]);
+      // An unknown or foreign batch id simply matches nothing.
+      if (query.batch_id !== undefined && !isUuid(query.batch_id)) {
+        return { status: 200, body: restPage({ items: [], nextCursor: null }, deliveryBody) };
       }
-      return { status: 200, body: { ok: true, ...page } };
+      const batch = query.batch_id;
+      const page = await listDeliveries(deps.db, {
+        ...query,
+        accountId: principal.accountId,
+        batches: batch === undefined ? undefined : { lowest: batch, highest: batch },
+      });
+      if (page === 'bad_cursor') throw unknownCursor();
+      return { status: 200, body: restPage(page, deliveryBody) };
     },
   }),
 
@@ -94,7 +101,7 @@ export const webhookRoutes = [
     async handler({ principal, params, deps }) {
       const delivery = await getDelivery(deps.db, principal.accountId, params.id);
       if (!delivery) throw deliveryNotFound(params.id);
-      return { status: 200, body: { ok: true, delivery } };
+      return { status: 200, body: { ok: true as const, delivery: deliveryBody(delivery) } };
     },
   }),
 
@@ -129,7 +136,7 @@ export const webhookRoutes = [
       }
       const delivery = await getDelivery(deps.db, principal.accountId, params.id);
       if (!delivery) throw deliveryNotFound(params.id);
-      return { status: 202, body: { ok: true, delivery } };
+      return { status: 202, body: { ok: true as const, delivery: deliveryBody(delivery) } };
     },
   }),
 ];

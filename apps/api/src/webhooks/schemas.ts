@@ -1,7 +1,8 @@
 import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '@batchreel/contracts';
 import { z } from 'zod';
 import { BatchSchema } from '../batches/schemas';
-import { CursorSchema, PageLimitSchema, TimestampSchema } from '../http/schemas';
+import { CursorSchema, PageLimitSchema } from '../platform/pages';
+import { TimestampSchema } from '../platform/wire';
 
 // ---------------------------------------------------------------------------------------------
 // Events (what we POST to a batch's `webhook_url`)

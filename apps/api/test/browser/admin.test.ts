@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/admin/passwords';
+import { hashPassword } from '../../src/staff/passwords';
 import { startTestApp, type TestApp } from '../helpers';
 import { prompts, submitBatch, waitUntilSettled } from '../support/scenarios';
 import { eventually, startWebhookReceiver } from '../support/webhook-receiver';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Batch } from '@batchreel/client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/admin/passwords';
+import { hashPassword } from '../../src/staff/passwords';
 import { startTestApp, type TestApp } from '../helpers';
 import { clientOf, submitBatch } from '../support/scenarios';
 import { adminAssetsDir, launchChromium, SCREENSHOT_DIR } from './support';

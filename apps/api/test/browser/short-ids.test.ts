@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/admin/passwords';
+import { hashPassword } from '../../src/staff/passwords';
 import { startTestApp, type TestApp } from '../helpers';
 import { submitBatch, waitUntilSettled } from '../support/scenarios';
 import { adminAssetsDir, launchChromium } from './support';

@@ -7,8 +7,8 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/admin/passwords';
 import type { LookupFunction } from '../../src/platform/outbound';
+import { hashPassword } from '../../src/staff/passwords';
 import { startTestApp, type TestApp } from '../helpers';
 import { demoReceiverView } from '../support/demo-receiver';
 import { prompts, submitBatch } from '../support/scenarios';

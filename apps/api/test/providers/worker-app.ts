@@ -1,11 +1,11 @@
 import { createPrismaClient, type Database } from '@batchreel/db';
 import { createTestDatabase } from '@batchreel/db/testing';
+import { buildServer } from '../../src/app/server';
+import { startWorker } from '../../src/app/worker';
 import { seedDemoData } from '../../src/demo/seed';
 import { createLogger } from '../../src/platform/logger';
 import { startQueue } from '../../src/platform/queue';
 import { createProviderRegistry, type LiveProviderOptions } from '../../src/providers/registry';
-import { buildServer } from '../../src/server';
-import { startWorker } from '../../src/worker';
 
 export interface ProviderWorkerApp {
   db: Database;

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@batchreel/db';
 import { TRPCError } from '@trpc/server';
 import { expect } from 'vitest';
-import { hashPassword } from '../../src/admin/passwords';
-import { SESSION_COOKIE } from '../../src/admin/sessions';
+import { appRouter } from '../../src/app/trpc-router';
 import { createLogger } from '../../src/platform/logger';
+import type { StaffRole, StaffUser } from '../../src/staff/identity';
+import { hashPassword } from '../../src/staff/passwords';
+import { SESSION_COOKIE } from '../../src/staff/sessions';
 import { contextFor } from '../../src/trpc/context';
-import { CSRF_HEADER } from '../../src/trpc/http';
-import { appRouter } from '../../src/trpc/router';
-import { createCallerFactory, type StaffRole, type StaffUser } from '../../src/trpc/trpc';
+import { CSRF_HEADER } from '../../src/trpc/csrf';
+import { createCallerFactory } from '../../src/trpc/trpc';
 import type { TestApp } from '../helpers';
 
 /** A staff member in the database, with the password to sign in with. */

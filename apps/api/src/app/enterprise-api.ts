@@ -6,11 +6,12 @@ import type { z } from 'zod';
 import { hashApiKey } from '../accounts/api-keys';
 import { type ApiKeyPrincipal, authenticateApiKey } from '../accounts/authenticate';
 import { batchRoutes } from '../batches/routes';
+import { cancelRoutes } from '../execution/routes';
+import { ApiError, invalidRequest } from '../http/errors';
+import type { EnterpriseRoute, RouteDeps } from '../http/route';
 import { accountRoutes } from '../ledger/routes';
-import { buildOpenApiDocument } from '../openapi/document';
 import { webhookRoutes } from '../webhooks/routes';
-import { ApiError, invalidRequest } from './errors';
-import type { EnterpriseRoute, RouteDeps } from './route';
+import { buildOpenApiDocument } from './openapi';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,6 +26,7 @@ declare module 'fastify' {
 /** Every public REST route, in the order the reference lists them. */
 export const enterpriseRoutes: EnterpriseRoute[] = [
   ...batchRoutes,
+  ...cancelRoutes,
   ...accountRoutes,
   ...webhookRoutes,
 ];

@@ -1,13 +1,13 @@
 import { err, ok, type Result } from '@batchreel/billing';
 import type { Database, Prisma } from '@batchreel/db';
-import { audit } from '../admin/audit';
-import { failTasks } from '../execution/finalize';
-import { freezeBatch } from '../execution/freeze';
-import { lockBatches, settleIfComplete } from '../execution/settle';
+import type { Actor } from '../models/catalogue';
+import { auditedSettings } from '../models/queries';
 import type { Logger } from '../platform/logger';
 import type { Queue } from '../platform/queue';
-import type { Actor } from './catalogue';
-import { auditedSettings } from './queries';
+import { audit } from '../staff/audit';
+import { failTasks } from './finalize';
+import { freezeBatch } from './freeze';
+import { lockBatches, settleIfComplete } from './settle';
 
 type Tx = Prisma.TransactionClient;
 

@@ -3,10 +3,11 @@ import { authRouter } from '../admin/auth-router';
 import { usersAdminRouter } from '../admin/users-router';
 import { batchesAdminRouter } from '../batches/admin-router';
 import { costsAdminRouter } from '../costs/admin-router';
+import { retirementAdminRouter } from '../execution/retirement-router';
 import { ledgerAdminRouter } from '../ledger/admin-router';
 import { modelsAdminRouter } from '../models/admin-router';
+import { mergeRouters, router } from '../trpc/trpc';
 import { webhooksAdminRouter } from '../webhooks/admin-router';
-import { router } from './trpc';
 
 /** Every procedure of the admin app, by domain. The SPA imports only its type. */
 export const appRouter = router({
@@ -16,7 +17,7 @@ export const appRouter = router({
   ledger: ledgerAdminRouter,
   webhooks: webhooksAdminRouter,
   users: usersAdminRouter,
-  models: modelsAdminRouter,
+  models: mergeRouters(modelsAdminRouter, retirementAdminRouter),
   costs: costsAdminRouter,
 });
 

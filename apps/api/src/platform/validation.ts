@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+/** One problem with an input, located by a path into it (`items[3].model`). */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
 /**
  * Text that PostgreSQL can store: no NUL character (text columns and jsonb refuse it) and no
  * lone UTF-16 surrogate (not valid UTF-8). Without this, such input would fail deep inside a

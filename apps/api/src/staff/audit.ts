@@ -1,5 +1,5 @@
 import type { Prisma } from '@batchreel/db';
-import { actorOf, type StaffUser } from '../trpc/trpc';
+import { actorOf, type StaffUser } from './identity';
 
 type Json = Prisma.InputJsonValue;
 

@@ -1,15 +1,15 @@
 import type { Database } from '@batchreel/db';
 import { Registry } from 'prom-client';
-import { freezeBatch } from './execution/freeze';
-import { repairStuckWork } from './execution/repair';
-import { type RetryPolicy, runTaskJobs } from './execution/run-tasks';
-import { jobs } from './jobs/definitions';
-import { workerMetrics } from './metrics/registry';
-import type { Logger } from './platform/logger';
-import { createOutboundClient, type OutboundPolicy } from './platform/outbound';
-import type { Queue } from './platform/queue';
-import type { ProviderRegistry } from './providers/registry';
-import { attemptDelivery, type DeliveryJob, type DeliveryPolicy } from './webhooks/delivery';
+import { freezeBatch } from '../execution/freeze';
+import { repairStuckWork } from '../execution/repair';
+import { type RetryPolicy, runTaskJobs } from '../execution/run-tasks';
+import { jobs } from '../jobs/definitions';
+import { workerMetrics } from '../metrics/registry';
+import type { Logger } from '../platform/logger';
+import { createOutboundClient, type OutboundPolicy } from '../platform/outbound';
+import type { Queue } from '../platform/queue';
+import type { ProviderRegistry } from '../providers/registry';
+import { attemptDelivery, type DeliveryJob, type DeliveryPolicy } from '../webhooks/delivery';
 
 export interface WorkerOptions {
   db: Database;

@@ -2,23 +2,23 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@batchreel/db';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
-import { registerDemoReceiver } from './demo/receiver';
-import { registerHealthRoutes } from './health/routes';
+import { registerDemoReceiver } from '../demo/receiver-routes';
+import { registerHealthRoutes } from '../health/routes';
+import { registerErrorHandling } from '../http/error-handler';
+import { clientErrorHandler, frameworkErrors, refuseMalformed } from '../http/framework-errors';
+import { createMetricsRegistry } from '../metrics/registry';
+import { registerMetrics } from '../metrics/routes';
+import type { Logger } from '../platform/logger';
+import type { OwnEndpoint } from '../platform/outbound';
+import type { Queue } from '../platform/queue';
+import { registerSimulatorRoutes } from '../providers/routes';
+import { registerAdminApp } from './admin-app';
 import {
   apiReference,
   ENTERPRISE_PREFIX,
   enterpriseApi,
   REQUEST_ID_PATTERN,
-} from './http/enterprise';
-import { registerErrorHandling } from './http/error-handler';
-import { clientErrorHandler, frameworkErrors, refuseMalformed } from './http/framework-errors';
-import { createMetricsRegistry } from './metrics/registry';
-import { registerMetrics } from './metrics/routes';
-import type { Logger } from './platform/logger';
-import type { OwnEndpoint } from './platform/outbound';
-import type { Queue } from './platform/queue';
-import { registerSimulatorRoutes } from './providers/routes';
-import { registerAdminApp } from './trpc/http';
+} from './enterprise-api';
 
 export interface ServerConfig {
   /** Allow http:// webhook URLs (local development and tests); https only otherwise. */

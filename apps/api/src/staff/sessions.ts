@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { err, ok, type Result } from '@batchreel/billing';
 import type { Database } from '@batchreel/db';
-import type { StaffUser } from '../trpc/trpc';
+import { hasRole, type StaffRole, type StaffUser } from './identity';
 
 /** A session lasts at most this long, and ends sooner after this much inactivity. */
 export const SESSION_MAX_AGE_MS = 12 * 3_600_000;
@@ -53,6 +54,20 @@ export async function resolveSession(
     sessionId: session.id,
     user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role },
   };
+}
+
+/**
+ * The staff member behind a session token, when they hold `role` (or a higher one): what a plain
+ * HTTP request authenticated by the session cookie checks, e.g. a download.
+ */
+export async function sessionWithRole(
+  db: Database,
+  token: string | undefined,
+  role: StaffRole,
+): Promise<Result<StaffUser, { code: 'sign_in_first' | 'role_required' }>> {
+  const session = await resolveSession(db, token);
+  if (!session) return err({ code: 'sign_in_first' });
+  return hasRole(session.user, role) ? ok(session.user) : err({ code: 'role_required' });
 }
 
 export async function revokeSession(db: Database, sessionId: string) {

@@ -1,6 +1,7 @@
 import type { Database } from '@batchreel/db';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { StaffGuard } from '../http/staff-guard';
 import { costReportCsv } from './csv';
 import { CostReportQuerySchema, providerCostReport } from './report';
 
@@ -12,10 +13,7 @@ import { CostReportQuerySchema, providerCostReport } from './report';
 export function registerProviderCostExport(
   app: FastifyInstance,
   db: Database,
-  financeSession: (
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ) => Promise<{ user: { id: string } } | null>,
+  financeSession: StaffGuard,
 ) {
   app.get('/admin/export/provider-costs.csv', async (request, reply) => {
     const session = await financeSession(request, reply);
@@ -33,7 +31,7 @@ export function registerProviderCostExport(
       return reply.code(400).send({ error: { message: z.prettifyError(parsed.error) } });
     const report = await providerCostReport(db, parsed.data, { batchLimit: null });
     request.log.info(
-      { staffUserId: session.user.id, query: parsed.data, rows: report.rows.length },
+      { staffUserId: session.id, query: parsed.data, rows: report.rows.length },
       'provider costs exported',
     );
     const from = parsed.data.from.toISOString().slice(0, 10);
