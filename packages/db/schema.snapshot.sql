@@ -14,6 +14,8 @@ CREATE TYPE idempotency_status AS ENUM ('in_flight', 'completed');
 
 CREATE TYPE ledger_ref_type AS ENUM ('topup', 'batch_upfront', 'batch_refund', 'adjustment');
 
+CREATE TYPE provider_cost_source AS ENUM ('provider', 'catalogue');
+
 CREATE TYPE settlement_status AS ENUM ('pending', 'settled', 'refunded');
 
 CREATE TYPE task_status AS ENUM ('queued', 'running', 'succeeded', 'failed', 'canceled');
@@ -129,6 +131,13 @@ CREATE TABLE credit_ledger (
   row_hash text
 );
 
+CREATE TABLE credit_values (
+  unit text NOT NULL,
+  per_credit bigint NOT NULL,
+  updated_by text NOT NULL,
+  updated_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
 CREATE TABLE demo_webhook_receipts (
   id uuid NOT NULL DEFAULT gen_random_uuid(),
   account_id uuid NOT NULL,
@@ -157,13 +166,33 @@ CREATE TABLE models (
   display_name text NOT NULL,
   provider text NOT NULL,
   provider_model text NOT NULL,
-  price_credits integer NOT NULL,
+  price_credits integer,
   max_concurrency integer NOT NULL DEFAULT 8,
   enabled boolean NOT NULL DEFAULT true,
   created_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
   updated_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
   allowed_seconds integer[] DEFAULT ARRAY[4, 8, 12],
-  allowed_sizes text[] DEFAULT ARRAY['1280x720'::text, '720x1280'::text]
+  allowed_sizes text[] DEFAULT ARRAY['1280x720'::text, '720x1280'::text],
+  price_per_second jsonb,
+  provider_cost_per_second jsonb,
+  provider_cost_unit text,
+  replaced_by text,
+  retired_at timestamp(3) with time zone
+);
+
+CREATE TABLE provider_costs (
+  id bigint NOT NULL DEFAULT nextval('provider_costs_id_seq'::regclass),
+  task_id uuid NOT NULL,
+  attempt integer NOT NULL,
+  batch_id uuid NOT NULL,
+  account_id uuid NOT NULL,
+  model text NOT NULL,
+  provider text NOT NULL,
+  amount bigint NOT NULL,
+  unit text NOT NULL,
+  source provider_cost_source NOT NULL,
+  reported jsonb,
+  recorded_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 CREATE TABLE video_tasks (
@@ -297,6 +326,12 @@ ALTER TABLE credit_ledger ADD CONSTRAINT credit_ledger_pkey PRIMARY KEY (id);
 
 ALTER TABLE credit_ledger ADD CONSTRAINT credit_ledger_task_id_fkey FOREIGN KEY (task_id) REFERENCES video_tasks(id) ON UPDATE CASCADE ON DELETE RESTRICT;
 
+ALTER TABLE credit_values ADD CONSTRAINT credit_values_per_credit_positive CHECK ((per_credit > 0));
+
+ALTER TABLE credit_values ADD CONSTRAINT credit_values_pkey PRIMARY KEY (unit);
+
+ALTER TABLE credit_values ADD CONSTRAINT credit_values_unit_format CHECK ((unit ~ '^[a-z][a-z0-9_]{0,39}$'::text));
+
 ALTER TABLE demo_webhook_receipts ADD CONSTRAINT demo_webhook_receipts_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id) ON UPDATE CASCADE ON DELETE RESTRICT;
 
 ALTER TABLE demo_webhook_receipts ADD CONSTRAINT demo_webhook_receipts_pkey PRIMARY KEY (id);
@@ -309,15 +344,45 @@ ALTER TABLE idempotency_keys ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (i
 
 ALTER TABLE idempotency_keys ADD CONSTRAINT idempotency_keys_request_id_length CHECK (((char_length(request_id) >= 1) AND (char_length(request_id) <= 255)));
 
+ALTER TABLE models ADD CONSTRAINT models_allowed_seconds_positive CHECK ((0 < ALL (allowed_seconds)));
+
 ALTER TABLE models ADD CONSTRAINT models_allowed_seconds_present CHECK ((cardinality(allowed_seconds) >= 1));
 
 ALTER TABLE models ADD CONSTRAINT models_allowed_sizes_present CHECK ((cardinality(allowed_sizes) >= 1));
 
 ALTER TABLE models ADD CONSTRAINT models_max_concurrency_positive CHECK ((max_concurrency > 0));
 
+ALTER TABLE models ADD CONSTRAINT models_one_pricing CHECK (((price_credits IS NULL) <> (price_per_second IS NULL)));
+
 ALTER TABLE models ADD CONSTRAINT models_pkey PRIMARY KEY (id);
 
+ALTER TABLE models ADD CONSTRAINT models_price_per_second_valid CHECK (((price_per_second IS NULL) OR (is_rate_table(price_per_second, (1)::numeric) AND rates_cover_sizes(price_per_second, allowed_sizes))));
+
 ALTER TABLE models ADD CONSTRAINT models_price_positive CHECK ((price_credits > 0));
+
+ALTER TABLE models ADD CONSTRAINT models_provider_cost_unit_format CHECK ((provider_cost_unit ~ '^[a-z][a-z0-9_]{0,39}$'::text));
+
+ALTER TABLE models ADD CONSTRAINT models_provider_cost_valid CHECK ((((provider_cost_per_second IS NULL) = (provider_cost_unit IS NULL)) AND ((provider_cost_per_second IS NULL) OR is_rate_table(provider_cost_per_second, (0)::numeric))));
+
+ALTER TABLE models ADD CONSTRAINT models_replaced_by_fkey FOREIGN KEY (replaced_by) REFERENCES models(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE models ADD CONSTRAINT models_replacement_not_self CHECK ((replaced_by IS DISTINCT FROM id));
+
+ALTER TABLE models ADD CONSTRAINT models_replacement_when_retired CHECK (((replaced_by IS NULL) OR (retired_at IS NOT NULL)));
+
+ALTER TABLE models ADD CONSTRAINT models_retired_disabled CHECK (((retired_at IS NULL) OR (NOT enabled)));
+
+ALTER TABLE provider_costs ADD CONSTRAINT provider_costs_amount_non_negative CHECK ((amount >= 0));
+
+ALTER TABLE provider_costs ADD CONSTRAINT provider_costs_attempt_positive CHECK ((attempt >= 1));
+
+ALTER TABLE provider_costs ADD CONSTRAINT provider_costs_model_fkey FOREIGN KEY (model) REFERENCES models(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE provider_costs ADD CONSTRAINT provider_costs_pkey PRIMARY KEY (id);
+
+ALTER TABLE provider_costs ADD CONSTRAINT provider_costs_task_id_fkey FOREIGN KEY (task_id) REFERENCES video_tasks(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE provider_costs ADD CONSTRAINT provider_costs_unit_format CHECK ((unit ~ '^[a-z][a-z0-9_]{0,39}$'::text));
 
 ALTER TABLE video_tasks ADD CONSTRAINT video_tasks_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id) ON UPDATE CASCADE ON DELETE RESTRICT;
 
@@ -403,6 +468,14 @@ CREATE UNIQUE INDEX idempotency_keys_account_id_request_id_key ON public.idempot
 
 CREATE INDEX idempotency_keys_expires_at_idx ON public.idempotency_keys USING btree (expires_at);
 
+CREATE INDEX provider_costs_batch_id_idx ON public.provider_costs USING btree (batch_id);
+
+CREATE INDEX provider_costs_model_recorded_at_idx ON public.provider_costs USING btree (model, recorded_at);
+
+CREATE INDEX provider_costs_recorded_at_idx ON public.provider_costs USING btree (recorded_at);
+
+CREATE UNIQUE INDEX provider_costs_task_id_attempt_key ON public.provider_costs USING btree (task_id, attempt);
+
 CREATE INDEX video_tasks_account_id_status_finished_at_idx ON public.video_tasks USING btree (account_id, status, finished_at);
 
 CREATE UNIQUE INDEX video_tasks_batch_id_batch_index_key ON public.video_tasks USING btree (batch_id, batch_index);
@@ -438,6 +511,8 @@ CREATE UNIQUE INDEX webhook_secrets_one_current ON public.webhook_secrets USING 
 CREATE SEQUENCE audit_log_id_seq OWNED BY audit_log.id;
 
 CREATE SEQUENCE credit_ledger_id_seq OWNED BY credit_ledger.id;
+
+CREATE SEQUENCE provider_costs_id_seq OWNED BY provider_costs.id;
 
 -- Functions
 
@@ -519,6 +594,24 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.is_rate_table(rates jsonb, minimum numeric)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT CASE
+    WHEN jsonb_typeof(rates) <> 'object' OR rates = '{}'::jsonb THEN false
+    ELSE NOT EXISTS (
+      SELECT 1 FROM jsonb_each(rates) AS r(size, rate)
+       WHERE CASE
+         WHEN jsonb_typeof(r.rate) <> 'number' THEN true
+         ELSE r.rate::text::numeric < minimum
+           OR r.rate::text::numeric <> trunc(r.rate::text::numeric)
+           OR r.rate::text::numeric > 9007199254740991
+       END)
+  END
+$function$;
+
 CREATE OR REPLACE FUNCTION public.ledger_genesis_hash(account uuid)
  RETURNS text
  LANGUAGE sql
@@ -538,6 +631,28 @@ AS $function$
     to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), 'UTF8')), 'hex')
 $function$;
 
+CREATE OR REPLACE FUNCTION public.models_guard_retirement()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF OLD.retired_at IS NOT NULL AND (NEW.retired_at IS DISTINCT FROM OLD.retired_at
+      OR NEW.replaced_by IS DISTINCT FROM OLD.replaced_by OR NEW.enabled) THEN
+    RAISE EXCEPTION 'model % is retired: it cannot be enabled or un-retired', OLD.id
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.rates_cover_sizes(rates jsonb, sizes text[])
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT NOT EXISTS (SELECT 1 FROM unnest(sizes) AS s(size) WHERE NOT rates ? s.size)
+$function$;
+
 CREATE OR REPLACE FUNCTION public.reject_append_only_change()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -545,6 +660,16 @@ AS $function$
 BEGIN
   RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'restrict_violation';
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.video_tasks_guard_cost()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  RAISE EXCEPTION 'task % was admitted at % credits; its price cannot change', OLD.id, OLD.cost_credits
+    USING ERRCODE = 'check_violation';
 END;
 $function$;
 
@@ -574,6 +699,14 @@ CREATE TRIGGER credit_ledger_append_only BEFORE DELETE OR UPDATE ON public.credi
 CREATE TRIGGER credit_ledger_apply_to_balance BEFORE INSERT ON public.credit_ledger FOR EACH ROW EXECUTE FUNCTION credit_ledger_before_insert();
 
 CREATE TRIGGER credit_ledger_no_truncate BEFORE TRUNCATE ON public.credit_ledger FOR EACH STATEMENT EXECUTE FUNCTION reject_append_only_change();
+
+CREATE TRIGGER models_retirement_is_final BEFORE UPDATE ON public.models FOR EACH ROW EXECUTE FUNCTION models_guard_retirement();
+
+CREATE TRIGGER provider_costs_append_only BEFORE DELETE OR UPDATE ON public.provider_costs FOR EACH ROW EXECUTE FUNCTION reject_append_only_change();
+
+CREATE TRIGGER provider_costs_no_truncate BEFORE TRUNCATE ON public.provider_costs FOR EACH STATEMENT EXECUTE FUNCTION reject_append_only_change();
+
+CREATE TRIGGER video_tasks_cost_is_final BEFORE UPDATE OF cost_credits ON public.video_tasks FOR EACH ROW WHEN ((new.cost_credits IS DISTINCT FROM old.cost_credits)) EXECUTE FUNCTION video_tasks_guard_cost();
 
 CREATE TRIGGER video_tasks_terminal_is_final BEFORE UPDATE OF status ON public.video_tasks FOR EACH ROW EXECUTE FUNCTION video_tasks_guard_terminal();
 

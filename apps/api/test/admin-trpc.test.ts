@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@batchreel/db';
-import { createBatch } from '@batchreel/db/testing';
+import { createBatch, createModel } from '@batchreel/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../src/app/trpc-router';
 import { DEMO } from '../src/demo/seed';
@@ -47,6 +47,17 @@ const ACCESS: Record<string, Access> = {
   'users.list': 'admin',
   'users.create': 'admin',
   'users.update': 'admin',
+
+  'models.list': 'admin',
+  'models.providers': 'admin',
+  'models.create': 'admin',
+  'models.update': 'admin',
+  'models.previewRetirement': 'admin',
+  'models.retire': 'admin',
+  'models.handleRetiredQueue': 'admin',
+
+  'costs.report': 'finance',
+  'costs.setCreditValue': 'finance',
 };
 
 /** Procedures that move or reveal money: support must be refused every one of them. */
@@ -61,6 +72,8 @@ const MONEY = [
   'ledger.dashboard',
   'ledger.integrity',
   'ledger.audit',
+  'costs.report',
+  'costs.setCreditValue',
 ];
 
 const RANK: Record<Access, number> = { public: 0, support: 1, finance: 2, admin: 3 };
@@ -137,6 +150,35 @@ const INPUTS: Record<string, () => unknown | Promise<unknown>> = {
     userId: (await createStaff(t.db, 'support')).user.id,
     role: 'finance',
   }),
+  'models.list': () => undefined,
+  'models.providers': () => undefined,
+  'models.create': () => ({ id: `matrix-${randomUUID().slice(0, 8)}`, ...modelSettings }),
+  'models.update': async () => ({ id: (await createModel(t.db)).id, ...modelSettings }),
+  'models.previewRetirement': () => ({ id: DEMO.model.id, replacement: null }),
+  'models.retire': async () => ({ id: (await createModel(t.db)).id, replacement: null }),
+  'models.handleRetiredQueue': async () => {
+    const { id } = await createModel(t.db);
+    await t.db.model.update({ where: { id }, data: { retiredAt: new Date(), enabled: false } });
+    return { id };
+  },
+  'costs.report': () => ({
+    groupBy: 'day',
+    from: new Date(Date.now() - 7 * 86_400_000),
+    to: new Date(),
+  }),
+  'costs.setCreditValue': () => ({ usdMicrosPerCredit: 10_000 }),
+};
+
+const modelSettings = {
+  displayName: 'Matrix model',
+  provider: 'simulator',
+  providerModel: 'matrix',
+  pricing: { kind: 'per_second', creditsPerSecond: { '1280x720': 2 } },
+  allowedSeconds: [4, 8],
+  allowedSizes: ['1280x720'],
+  maxConcurrency: 4,
+  providerCost: { unit: 'usd_micros', perSecond: { '1280x720': 50_000 } },
+  enabled: true,
 };
 
 const batchRequest = () => ({ items: [{ prompt: 'A cat playing piano', model: DEMO.model.id }] });

@@ -21,7 +21,14 @@ export { planFreeze } from './freeze';
 export { planAdjustment, planTopUp } from './grant';
 export type { PlannedLedgerEntry } from './ledger';
 export { checkLedgerChain, genesisHash, ledgerRowHash } from './ledger-chain';
-export type { ModelPrice, Quote } from './quote';
+export type { ProviderAmount } from './provider-cost';
+export {
+  estimateProviderCost,
+  marginOf,
+  PROVIDER_UNIT_PATTERN,
+  providerCharge,
+} from './provider-cost';
+export type { ModelPrice, Quote, QuoteProblem } from './quote';
 export { quoteBatch } from './quote';
 export { planTaskRefund } from './refund';
 export type { Result } from './result';

@@ -41,12 +41,28 @@ export interface CreateBatchRequest {
   metadata?: Record<string, string>;
 }
 
+/** Items of a per-second model at one length and size. */
+export interface QuoteVariant {
+  seconds: number;
+  size: string;
+  count: number;
+  credits_per_second: number;
+  /** `credits_per_second × seconds`: the price of each of these items. */
+  price_credits: number;
+  subtotal_credits: number;
+}
+
 /** Per-model count and price of a batch. */
 export interface QuoteLine {
   model: string;
   count: number;
-  price_credits: number;
+  /** Each item's price: always for a flat price; per second only when they all cost the same. */
+  price_credits: number | null;
   subtotal_credits: number;
+  /** How the model is priced (in quotes and admission answers; absent in batch reads). */
+  pricing?: 'per_video' | 'per_second';
+  /** Per-second prices: one entry per length and size. */
+  variants?: QuoteVariant[];
 }
 
 interface QuoteFields {

@@ -589,6 +589,7 @@ export const en = {
     itemLineProblem: 'Task #{{index}} (line {{line}}) · {{field}}',
     defaultModel: 'Model (for items that do not name one)',
     modelOption: '{{name}} · {{price}} credits per video',
+    modelOptionPerSecond: '{{name}} · from {{price}} credits per second',
     webhookUrl: 'Webhook URL (optional)',
     itemsCount: '{{count}} items',
     getQuote: 'Get quote',

@@ -570,6 +570,7 @@ export const zhCN: Messages = {
     itemLineProblem: '任务 #{{index}}（第 {{line}} 行）· {{field}}',
     defaultModel: '模型（用于未指定模型的条目）',
     modelOption: '{{name}} · 每个视频 {{price}} 积分',
+    modelOptionPerSecond: '{{name}} · 每秒 {{price}} 积分起',
     webhookUrl: 'Webhook 地址（可选）',
     itemsCount: '{{count}} 个条目',
     getQuote: '获取报价',

@@ -178,10 +178,16 @@ export function NewBatchPage() {
               label={t('newBatch.defaultModel')}
               data={enabledModels.map((m) => ({
                 value: m.id,
-                label: t('newBatch.modelOption', {
-                  name: m.displayName || m.id,
-                  price: format.number(m.priceCredits),
-                }),
+                label:
+                  m.priceCredits !== null
+                    ? t('newBatch.modelOption', {
+                        name: m.displayName || m.id,
+                        price: format.number(m.priceCredits),
+                      })
+                    : t('newBatch.modelOptionPerSecond', {
+                        name: m.displayName || m.id,
+                        price: format.number(Math.min(...Object.values(m.creditsPerSecond ?? {}))),
+                      }),
               }))}
               value={defaultModel || null}
               onChange={setModel}

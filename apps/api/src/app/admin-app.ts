@@ -1,6 +1,10 @@
+import type { Database } from '@batchreel/db';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
+import { registerProviderCostExport } from '../costs/export-routes';
+import type { StaffGuard } from '../http/staff-guard';
 import { registerLedgerExports } from '../ledger/export-routes';
+import { SESSION_COOKIE, sessionWithRole } from '../staff/sessions';
 import { registerAdminSpa } from './admin-spa';
 import { registerAdminTrpc } from './admin-trpc';
 import type { ServerDeps } from './server';
@@ -12,6 +16,22 @@ import type { ServerDeps } from './server';
 export async function registerAdminApp(app: FastifyInstance, deps: ServerDeps) {
   await app.register(cookie);
   await registerAdminTrpc(app, deps);
-  registerLedgerExports(app, deps);
+  const financeSession = financeGuard(deps.db);
+  registerLedgerExports(app, deps, financeSession);
+  registerProviderCostExport(app, deps.db, financeSession);
   await registerAdminSpa(app, deps.adminAssetsDir);
+}
+
+/** Finance's downloads are plain GETs on the session cookie; finance and admin only. */
+function financeGuard(db: Database): StaffGuard {
+  return async (request, reply) => {
+    const session = await sessionWithRole(db, request.cookies[SESSION_COOKIE], 'finance');
+    if (session.ok) return session.value;
+    if (session.error.code === 'sign_in_first') {
+      await reply.code(401).send({ error: { message: 'Sign in first.' } });
+    } else {
+      await reply.code(403).send({ error: { message: 'This needs the finance role.' } });
+    }
+    return null;
+  };
 }

@@ -2,8 +2,11 @@ import { accountsAdminRouter } from '../accounts/admin-router';
 import { authRouter } from '../admin/auth-router';
 import { usersAdminRouter } from '../admin/users-router';
 import { batchesAdminRouter } from '../batches/admin-router';
+import { costsAdminRouter } from '../costs/admin-router';
+import { retirementAdminRouter } from '../execution/retirement-router';
 import { ledgerAdminRouter } from '../ledger/admin-router';
-import { router } from '../trpc/trpc';
+import { modelsAdminRouter } from '../models/admin-router';
+import { mergeRouters, router } from '../trpc/trpc';
 import { webhooksAdminRouter } from '../webhooks/admin-router';
 
 /** Every procedure of the admin app, by domain. The SPA imports only its type. */
@@ -14,6 +17,8 @@ export const appRouter = router({
   ledger: ledgerAdminRouter,
   webhooks: webhooksAdminRouter,
   users: usersAdminRouter,
+  models: mergeRouters(modelsAdminRouter, retirementAdminRouter),
+  costs: costsAdminRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,18 +1,11 @@
 import { createHash } from 'node:crypto';
-import {
-  decideAdmission,
-  err,
-  type ModelPrice,
-  ok,
-  type Quote,
-  quoteBatch,
-  type Result,
-} from '@batchreel/billing';
+import { decideAdmission, err, ok, type Quote, quoteBatch, type Result } from '@batchreel/billing';
 import { type Database, Prisma } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
 import stringify from 'safe-stable-stringify';
 import { enqueue, jobs } from '../jobs/definitions';
 import { readAvailability } from '../ledger/availability';
+import { catalogueEntries } from '../models/pricing';
 import {
   blockedHostReason,
   isOwnEndpoint,
@@ -21,6 +14,7 @@ import {
 } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import type { ErrorDetail } from '../platform/validation';
+import { itemDetails } from './item-problems';
 import type { BatchAdmitted, CreateBatchRequest } from './schemas';
 
 /** How long an `X-Request-ID` is remembered for replay (SPEC §3: at least 24 hours). */
@@ -56,12 +50,6 @@ export type AdmissionError =
   | { code: 'request_in_progress' }
   | { code: 'idempotency_key_reused' };
 
-/** What admission knows about a model from the catalogue. */
-interface CatalogueModel extends ModelPrice {
-  allowedSeconds: number[];
-  allowedSizes: string[];
-}
-
 /** The validated, priced form of a request: what a quote answers and admission writes. */
 export interface PricedBatch {
   quote: Quote;
@@ -70,9 +58,10 @@ export interface PricedBatch {
 }
 
 /**
- * Checks every item against the catalogue (model known and enabled, parameters allowed for that
- * model), the webhook URL against configuration, and prices the batch with `packages/billing`.
- * Reads the models table only.
+ * Checks the webhook URL against configuration, fills in each item's default length and size,
+ * and quotes the batch with `packages/billing`, which also says what the catalogue refuses
+ * (unknown, disabled or retired model; a length or size the model does not offer). Reads the
+ * models table only.
  */
 export async function priceBatch(
   db: Database,
@@ -105,53 +94,30 @@ export async function priceBatch(
   }
 
   const modelIds = [...new Set(body.items.map((item) => item.model))];
-  const rows = await db.model.findMany({ where: { id: { in: modelIds } } });
-  const catalogue = new Map<string, CatalogueModel>(
-    rows.map((m) => [
-      m.id,
-      {
-        model: m.id,
-        priceCredits: m.priceCredits,
-        enabled: m.enabled,
-        allowedSeconds: m.allowedSeconds,
-        allowedSizes: m.allowedSizes,
-      },
-    ]),
-  );
-
-  const parameters: PricedBatch['parameters'] = [];
-  body.items.forEach((item, index) => {
-    const model = catalogue.get(item.model);
-    if (!model) {
-      problem(`items[${index}].model`, `Unknown model '${item.model}'.`);
-      return;
-    }
-    if (!model.enabled) {
-      problem(`items[${index}].model`, `Model '${item.model}' is not available.`);
-      return;
-    }
-    const seconds = item.seconds ?? model.allowedSeconds[0] ?? 0;
-    const size = item.size ?? model.allowedSizes[0] ?? '';
-    if (!model.allowedSeconds.includes(seconds)) {
-      problem(
-        `items[${index}].seconds`,
-        `Must be one of ${model.allowedSeconds.join(', ')} for ${model.model}.`,
-      );
-    }
-    if (!model.allowedSizes.includes(size)) {
-      problem(
-        `items[${index}].size`,
-        `Must be one of ${model.allowedSizes.join(', ')} for ${model.model}.`,
-      );
-    }
-    parameters.push({ seconds, size });
+  const catalogue = await catalogueEntries(db, modelIds);
+  // An item may leave its length and size out: the model's first allowed ones apply, and that
+  // is what is priced and stored. Unknown models get nothing; the quote reports them.
+  const items = body.items.map((item) => {
+    const entry = catalogue.get(item.model);
+    return {
+      model: item.model,
+      seconds: item.seconds ?? entry?.defaultSeconds,
+      size: item.size ?? entry?.defaultSize,
+    };
   });
+  const prices = new Map([...catalogue].map(([id, entry]) => [id, entry.price]));
+  const quoted = quoteBatch(items, prices);
+  if (!quoted.ok) {
+    // `empty_batch` cannot happen: the request schema asks for at least one item.
+    const problems = quoted.error.code === 'empty_batch' ? [] : quoted.error.problems;
+    for (const detail of itemDetails(problems)) problem(detail.path, detail.message);
+  }
   if (omitted > 0) problem('items', `…and ${omitted} more problems.`);
-  if (details.length > 0) return err({ code: 'invalid_items', details });
-
-  const quoted = quoteBatch(body.items, catalogue);
-  // Every model was checked above; a quote error here would be a bug, not bad input.
-  if (!quoted.ok) throw new Error(`quote failed after validation: ${quoted.error.code}`);
+  if (details.length > 0 || !quoted.ok) return err({ code: 'invalid_items', details });
+  const parameters = items.map(({ seconds, size }) => ({
+    seconds: seconds as number,
+    size: size as string,
+  }));
   return ok({ quote: quoted.value, parameters });
 }
 
@@ -172,6 +138,19 @@ export function quoteResponseFields(quote: Quote) {
       count: line.count,
       price_credits: line.priceCredits,
       subtotal_credits: line.subtotalCredits,
+      pricing: line.variants ? ('per_second' as const) : ('per_video' as const),
+      ...(line.variants
+        ? {
+            variants: line.variants.map((v) => ({
+              seconds: v.seconds,
+              size: v.size,
+              count: v.count,
+              credits_per_second: v.creditsPerSecond,
+              price_credits: v.priceCredits,
+              subtotal_credits: v.subtotalCredits,
+            })),
+          }
+        : {}),
     })),
   };
 }

@@ -30,13 +30,17 @@ export const VideoItemSchema = z
       .max(LIMITS.maxSeconds, `Must be at most ${LIMITS.maxSeconds}.`)
       .optional()
       .meta({
-        description: "Video length; one of the model's allowed lengths (default: its first).",
+        description:
+          "Video length in seconds; one of the model's allowed lengths (default: its first). A per-second price charges for each second.",
       }),
     size: z
       .string({ error: typeError('Must be a string.') })
       .regex(ITEM_SIZE_PATTERN, 'Must be WIDTHxHEIGHT, e.g. 1280x720.')
       .optional()
-      .meta({ description: "Frame size; one of the model's allowed sizes (default: its first)." }),
+      .meta({
+        description:
+          "Frame size; one of the model's allowed sizes (default: its first). A per-second price depends on it.",
+      }),
   })
   .meta({ id: 'VideoItem' });
 
@@ -105,12 +109,34 @@ export type VideoItem = z.infer<typeof VideoItemSchema>;
 // ---------------------------------------------------------------------------------------------
 // Responses
 
+export const QuoteVariantSchema = z
+  .object({
+    seconds: z.int(),
+    size: z.string(),
+    count: z.int().meta({ description: 'Items of the model at this length and size.' }),
+    credits_per_second: z.int().meta({ description: "The model's price per second at this size." }),
+    price_credits: z.int().meta({ description: '`credits_per_second × seconds`: each item.' }),
+    subtotal_credits: z.int().meta({ description: '`count × price_credits`.' }),
+  })
+  .meta({ id: 'QuoteVariant' });
+
 export const QuoteLineSchema = z
   .object({
     model: z.string(),
     count: z.int(),
-    price_credits: z.int().meta({ description: 'Credits per video of this model.' }),
-    subtotal_credits: z.int(),
+    price_credits: z.int().nullable().meta({
+      description:
+        "Credits per video of this model: always for a flat price; for a per-second price when all of the model's items cost the same, else null (see `variants`).",
+    }),
+    subtotal_credits: z.int().meta({ description: "Σ the prices of this model's items." }),
+    pricing: z.enum(['per_video', 'per_second']).optional().meta({
+      description:
+        'How the model is priced: one price per video, or credits per second of output for each size (an item costs `credits_per_second × seconds`). In quotes and admission answers; a batch read lists one line per model and admitted price without it.',
+    }),
+    variants: z.array(QuoteVariantSchema).optional().meta({
+      description:
+        'Per-second prices only: one entry per length and size the batch asks for, in order of first appearance; their subtotals add up to the line’s.',
+    }),
   })
   .meta({ id: 'QuoteLine' });
 
@@ -124,7 +150,10 @@ const quoteFields = {
     description:
       'Balance minus credits reserved by admitted, not-yet-started batches, before this batch.',
   }),
-  breakdown: z.array(QuoteLineSchema).meta({ description: 'Per-model count and price.' }),
+  breakdown: z.array(QuoteLineSchema).meta({
+    description:
+      'Per-model count, price and subtotal; for a per-second price, the lengths and sizes too.',
+  }),
 };
 
 export const BatchAdmittedSchema = z

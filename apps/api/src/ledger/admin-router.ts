@@ -1,5 +1,7 @@
 import { LEDGER_REF_TYPES } from '@batchreel/contracts';
 import { z } from 'zod';
+import { modelSummaries } from '../models/queries';
+import { ModelSummarySchema } from '../models/schemas';
 import { listAuditLog } from '../staff/audit-log';
 import { CursorInput, LimitInput, pageOutput, unknownCursor } from '../trpc/pages';
 import { financeProcedure, router, supportProcedure } from '../trpc/trpc';
@@ -127,25 +129,6 @@ export const ledgerAdminRouter = router({
 
   /** Models and prices (read for everyone signed in; the catalogue is not secret). */
   models: supportProcedure
-    .output(
-      z.array(
-        z.object({
-          id: z.string(),
-          displayName: z.string(),
-          priceCredits: z.int(),
-          enabled: z.boolean(),
-          maxConcurrency: z.int(),
-        }),
-      ),
-    )
-    .query(async ({ ctx }) => {
-      const rows = await ctx.db.model.findMany({ orderBy: { id: 'asc' } });
-      return rows.map((m) => ({
-        id: m.id,
-        displayName: m.displayName,
-        priceCredits: m.priceCredits,
-        enabled: m.enabled,
-        maxConcurrency: m.maxConcurrency,
-      }));
-    }),
+    .output(z.array(ModelSummarySchema))
+    .query(({ ctx }) => modelSummaries(ctx.db)),
 });

@@ -1,9 +1,9 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Database } from '@batchreel/db';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { StaffGuard } from '../http/staff-guard';
 import { isUuid } from '../platform/ids';
-import { SESSION_COOKIE, sessionWithRole } from '../staff/sessions';
 import { LedgerFilterSchema, ledgerCsv } from './admin-queries';
 import { buildStatement, keyId, signBytes, signStatement, statementCsv } from './statement';
 
@@ -22,18 +22,8 @@ const LedgerCsvQuery = LedgerFilterSchema.extend({
 export function registerLedgerExports(
   app: FastifyInstance,
   deps: { db: Database; statementKey?: KeyObject | undefined },
+  financeSession: StaffGuard,
 ) {
-  async function financeSession(request: FastifyRequest, reply: FastifyReply) {
-    const session = await sessionWithRole(deps.db, request.cookies[SESSION_COOKIE], 'finance');
-    if (session.ok) return session.value;
-    if (session.error.code === 'sign_in_first') {
-      await reply.code(401).send({ error: { message: 'Sign in first.' } });
-    } else {
-      await reply.code(403).send({ error: { message: 'This needs the finance role.' } });
-    }
-    return null;
-  }
-
   const statementKey = deps.statementKey ?? generateKeyPairSync('ed25519').privateKey;
   const statementPublicKey = createPublicKey(statementKey);
   app.get('/admin/export/statement-public-key.pem', async (request, reply) => {

@@ -15,6 +15,11 @@ export const AUDIT_ACTIONS = [
   'webhook_secret.rotated',
   'admin_user.created',
   'admin_user.updated',
+  'model.created',
+  'model.updated',
+  'model.retired',
+  'model.retired_queue_handled',
+  'credit_value.set',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -25,6 +30,8 @@ export const AUDIT_TARGET_TYPES = [
   'batch',
   'webhook_delivery',
   'admin_user',
+  'model',
+  'credit_value',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 

@@ -22,6 +22,11 @@ export const STAFF_ERROR_REASONS = [
   'insufficient_credits',
   'invalid_items',
   'admission_refused',
+  'model_not_found',
+  'model_exists',
+  'model_retired',
+  'model_not_retired',
+  'replacement_invalid',
 ] as const;
 export type StaffErrorReason = (typeof STAFF_ERROR_REASONS)[number];
 

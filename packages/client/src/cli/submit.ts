@@ -109,9 +109,19 @@ function quoteLines(ctx: CommandContext, file: ItemsFile, quote: Quote): string[
     ],
   ];
   for (const line of quote.breakdown) {
+    if (line.variants && line.price_credits === null) {
+      pairs.push([`  ${line.model}`, credits(line.subtotal_credits)]);
+      for (const v of line.variants) {
+        pairs.push([
+          `    ${v.seconds} s at ${v.size}`,
+          `${n(v.count)} × ${n(v.credits_per_second)}/s × ${n(v.seconds)} s = ${credits(v.subtotal_credits)}`,
+        ]);
+      }
+      continue;
+    }
     pairs.push([
       `  ${line.model}`,
-      `${n(line.count)} × ${n(line.price_credits)} = ${credits(line.subtotal_credits)}`,
+      `${n(line.count)} × ${n(line.price_credits ?? 0)} = ${credits(line.subtotal_credits)}`,
     ]);
   }
   if (!quote.would_admit) pairs.push(['shortfall', c.red(credits(quote.shortfall_credits))]);

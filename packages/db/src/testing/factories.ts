@@ -3,12 +3,13 @@ import type { Database } from '../client';
 
 /** Test data with defaults: only what a test cares about needs saying. */
 
+/** A model at a flat price per video (the factories' batches need one price per task). */
 export async function createModel(
   db: Database,
   overrides: { id?: string; priceCredits?: number; enabled?: boolean } = {},
 ) {
   const id = overrides.id ?? `model-${randomUUID().slice(0, 8)}`;
-  return db.model.upsert({
+  const model = await db.model.upsert({
     where: { id },
     create: {
       id,
@@ -20,6 +21,9 @@ export async function createModel(
     },
     update: {},
   });
+  const { priceCredits } = model;
+  if (priceCredits === null) throw new Error(`model ${id} exists and is priced per second`);
+  return { ...model, priceCredits };
 }
 
 /** An account, granted `credits` through a real `topup` ledger entry when non-zero. */
@@ -56,10 +60,17 @@ export function grantCredits(
 /** An admitted batch (`queued`, nothing frozen) with `taskCount` queued tasks of one model. */
 export async function createBatch(
   db: Database,
-  options: { accountId: string; model: { id: string; priceCredits: number }; taskCount?: number },
+  options: {
+    accountId: string;
+    /** A flat-priced model (as `createModel` makes, or a row read back). */
+    model: { id: string; priceCredits: number | null };
+    taskCount?: number;
+  },
 ) {
   const count = options.taskCount ?? 3;
   const price = options.model.priceCredits;
+  if (price === null)
+    throw new Error(`createBatch needs a flat-priced model, not ${options.model.id}`);
   const batch = await db.batchJob.create({
     data: {
       accountId: options.accountId,
