@@ -45,7 +45,7 @@ const PROVIDER_KEYS = [
 
 /**
  * Configuration of the API and worker processes, validated once at start-up. Names are fixed by
- * SPEC §2; nothing else in the app reads `process.env`.
+ * docs/product.md §2; nothing else in the app reads `process.env`.
  */
 const envFields = z.object({
   DATABASE_URL: z

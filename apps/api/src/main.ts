@@ -97,7 +97,7 @@ async function main() {
             : null,
       };
     } else if (admin) {
-      // Printed on purpose (SPEC §2): whoever ran `pnpm start` needs it to sign in to /admin.
+      // Printed on purpose (docs/product.md §2): whoever ran `pnpm start` needs it to sign in to /admin.
       const password = admin.password ?? '(unchanged; set ADMIN_PASSWORD to choose one)';
       logger.info(
         { adminEmail: admin.email, created: admin.created },

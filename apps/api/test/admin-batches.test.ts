@@ -8,7 +8,7 @@ import { callerFor, createStaff, expectTrpcError, type Staff } from './support/a
 import { itemsOf, submitBatch, waitUntilSettled } from './support/scenarios';
 
 // What support and finance read in the admin app after real batches ran through the real worker:
-// the SPEC §5.7 seed scenario on Demo Corp, and a second account's batch with several failures
+// the docs/product.md §5.7 seed scenario on Demo Corp, and a second account's batch with several failures
 // (for the search's filters and pages).
 
 let t: TestApp;
@@ -54,7 +54,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('batch reads after the seed scenario', () => {
-  it('Overview: the figures of SPEC §5.7, in the batch and in the list', async () => {
+  it('Overview: the figures of docs/product.md §5.7, in the batch and in the list', async () => {
     const caller = callerFor(t, support.user);
     const batch = await caller.batches.get({ batchId: seedBatchId });
     expect(batch).toMatchObject({

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers';
 import { callerFor, createStaff, expectTrpcError, type Staff } from './support/admin';
 
-// Money and key actions of the admin (SPEC §5, §7): exactly one ledger row and one audit row per
+// Money and key actions of the admin (docs/product.md §5, §7): exactly one ledger row and one audit row per
 // action, written together or not at all, with the acting staff member on both.
 
 let t: TestApp;
@@ -29,7 +29,7 @@ async function counts(accountId: string) {
   };
 }
 
-/** SPEC §5.5 over the account: balance = Σ ledger, chained balance_after, never below zero. */
+/** docs/product.md §5.5 over the account: balance = Σ ledger, chained balance_after, never below zero. */
 async function expectBooksBalance(accountId: string) {
   const account = await t.db.account.findUniqueOrThrow({ where: { id: accountId } });
   const rows = await t.db.creditLedger.findMany({ where: { accountId }, orderBy: { id: 'asc' } });

@@ -8,7 +8,7 @@ import type { StaffRole, StaffUser } from '../src/staff/identity';
 import { startTestApp, type TestApp } from './helpers';
 import { callerFor, createStaff, outcomeOf, type Staff } from './support/admin';
 
-// Who may call what (SPEC §7), procedure by procedure: the least role that may, or 'public'.
+// Who may call what (docs/product.md §7), procedure by procedure: the least role that may, or 'public'.
 // Roles are ordered support < finance < admin. A procedure added to the router without a line
 // here fails the first test, so its access is decided on purpose, not by default.
 type Access = 'public' | StaffRole;

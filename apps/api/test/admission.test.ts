@@ -51,7 +51,7 @@ async function batchStartJobs(batchId?: string) {
 }
 
 describe('POST /api/enterprise/video-batch', () => {
-  it('admits the seed request exactly as SPEC §3 shows', async () => {
+  it('admits the seed request exactly as docs/product.md §3 shows', async () => {
     const requestId = `demo-${Date.now()}`;
     const before = await t.db.batchJob.count();
     const demo = await api();

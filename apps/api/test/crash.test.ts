@@ -1,5 +1,5 @@
-// Crash safety (SPEC §6): the worker runs as its own process and is SIGKILLed at several points
-// of a mixed run, the database is restarted under a running batch, and afterwards every SPEC §5
+// Crash safety (docs/product.md §6): the worker runs as its own process and is SIGKILLed at several points
+// of a mixed run, the database is restarted under a running batch, and afterwards every docs/product.md §5
 // money invariant must hold over the whole database. Runs on a dedicated embedded PostgreSQL
 // cluster: restarting the shared test server would break the test files running in parallel.
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadEnv } from '../src/env';
 
 describe('configuration', () => {
-  it('has the SPEC defaults', () => {
+  it('has the defaults of the product contract', () => {
     const env = loadEnv({});
     expect(env).toMatchObject({
       PORT: 3000,

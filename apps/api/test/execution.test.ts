@@ -24,7 +24,7 @@ async function ledgerOf(batchId: string) {
   return t.db.creditLedger.findMany({ where: { refId: batchId }, orderBy: { id: 'asc' } });
 }
 
-/** Every SPEC §5 invariant over this batch and its account, through packages/billing. */
+/** Every docs/product.md §5 invariant over this batch and its account, through packages/billing. */
 async function expectBooksBalance(batchId: string) {
   const batch = await t.db.batchJob.findUniqueOrThrow({ where: { id: batchId } });
   const tasks = await t.db.videoTask.findMany({
@@ -41,7 +41,7 @@ async function expectBooksBalance(batchId: string) {
 }
 
 describe('execution and settlement', () => {
-  it('settles the SPEC §5.7 seed scenario exactly: 20 videos, one timeout', async () => {
+  it('settles the docs/product.md §5.7 seed scenario exactly: 20 videos, one timeout', async () => {
     const before = await api.balance();
     const items = prompts(20);
     items[7] = 'A slow scene [sim:timeout]';
@@ -71,7 +71,7 @@ describe('execution and settlement', () => {
       error_code: 'timeout',
       attempts: 3,
     });
-    // The message starts with the word the failure is known by (SPEC §5.7: "fails with timeout").
+    // The message starts with the word the failure is known by (docs/product.md §5.7: "fails with timeout").
     expect(tasks.data[0]?.error_message).toBe(
       'timeout: the provider did not finish within 0.3 s (after 3 attempts)',
     );

@@ -44,10 +44,10 @@ import { changedTables, createWriteProbe, type WriteFingerprint } from './suppor
 import { loadOpenApi, type OpenApiDoc } from './support/openapi';
 
 /**
- * HTTP fuzzing of the public API (SPEC §3) with fast-check, over real HTTP against the real
+ * HTTP fuzzing of the public API (docs/product.md §3) with fast-check, over real HTTP against the real
  * server and database. For every generated request:
  *   1. never a 5xx, a reset or a hang;
- *   2. every error in the SPEC envelope, conforming to the OpenAPI document where documented;
+ *   2. every error in the error envelope (docs/product.md §3), conforming to the OpenAPI document where documented;
  *   3. a refused request (and a read) writes nothing: checked after EVERY request with a one-query
  *      fingerprint of all tables, so fast-check shrinks a writing request like any other failure.
  *

@@ -31,7 +31,7 @@ const scenes = (count: number, special: Record<number, string> = {}) =>
 
 describe('ledger ids', () => {
   it('are consecutive across a seeded run with refunds', async () => {
-    // The seed scenario of SPEC §5.7: 20 videos, one times out.
+    // The seed scenario of docs/product.md §5.7: 20 videos, one times out.
     const seedBatch = await admit(scenes(20, { 7: 'A slow scene [sim:timeout]' }));
     // More batches at once, so freezes and refunds of different batches interleave.
     const others = await Promise.all([

@@ -1,5 +1,5 @@
 // Audit-grade ledger verification: the database chains every ledger row to the previous one of
-// its account; `pnpm ledger:verify` recomputes the chains and every SPEC §5 invariant. Here the
+// its account; `pnpm ledger:verify` recomputes the chains and every docs/product.md §5 invariant. Here the
 // real command runs against a real database, before and after someone edits the ledger behind
 // the application's back (as the database owner, with the append-only guard switched off).
 import { execFile } from 'node:child_process';

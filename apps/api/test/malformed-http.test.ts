@@ -4,7 +4,7 @@ import { sendRaw } from './support/fuzz-http';
 
 /**
  * Requests too broken to reach a route (Node's parser refuses them, or the router cannot decode
- * the URL) still get the SPEC §3 envelope and an X-Request-ID, never Fastify's or Node's own
+ * the URL) still get the docs/product.md §3 envelope and an X-Request-ID, never Fastify's or Node's own
  * shapes or a silently closed connection. The fuzz test explores this space; these pin each kind.
  */
 let t: TestApp;

@@ -1,4 +1,4 @@
-// The SSRF guard (SPEC §6, issue 5): webhook URLs are chosen by clients, so while
+// The SSRF guard (docs/product.md §6, issue 5): webhook URLs are chosen by clients, so while
 // WEBHOOK_ALLOW_PRIVATE_NETWORKS is false no request may reach loopback, private, link-local,
 // unique-local, CGNAT, multicast or unspecified addresses — in any spelling, after DNS, or via a
 // redirect. "Nothing reaches the target" is checked with real listening sockets that count

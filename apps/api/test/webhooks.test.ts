@@ -1,4 +1,4 @@
-// Webhooks end to end (SPEC §6, issue 5): real worker, real pg-boss, real HTTP receivers, and
+// Webhooks end to end (docs/product.md §6, issue 5): real worker, real pg-boss, real HTTP receivers, and
 // signatures checked with the Standard Webhooks authors' own package, not with our code.
 import type { WebhookEvent } from '@batchreel/client';
 import { Webhook } from 'standardwebhooks';

@@ -18,7 +18,7 @@ export interface LedgerRow {
 }
 
 /**
- * Checks one account's whole ledger against its stored balance (SPEC §5.5). `rows` must be the
+ * Checks one account's whole ledger against its stored balance (docs/product.md §5.5). `rows` must be the
  * account's complete ledger in ledger (id) order.
  *
  * Invariants checked: every row belongs to the account and has a unique id; no row moves 0

@@ -2,7 +2,7 @@ import { assertCredits, assertSafeInteger } from './credits';
 import type { Quote } from './quote';
 
 /**
- * Credits an account can still commit: `balance − reservedCredits` (SPEC §3), where
+ * Credits an account can still commit: `balance − reservedCredits` (docs/product.md §3), where
  * `reservedCredits` is the sum of `required_credits` of its admitted, not-yet-frozen batches
  * (`queued` with `frozen_credits = 0`). That sum is a query over the account's batches, defined
  * once in the API (`ledger/availability.ts`): a batch holds a reservation until its freeze moves
@@ -32,7 +32,7 @@ export type AdmissionDecision =
     };
 
 /**
- * Decides whether an account can pay for a quoted batch (SPEC §3, HTTP 402 otherwise).
+ * Decides whether an account can pay for a quoted batch (docs/product.md §3, HTTP 402 otherwise).
  *
  * Invariant: admitted iff `requiredCredits <= balance − reservedCredits`; an exactly equal
  * amount is admitted. `availableCredits` in the decision is the figure before this batch, so

@@ -64,7 +64,7 @@ function tallyTasks(tasks: readonly TaskLedgerView[]): Tally {
 }
 
 /**
- * Checks one batch's money against its tasks and its ledger rows (SPEC §5.2–§5.4). `rows` are
+ * Checks one batch's money against its tasks and its ledger rows (docs/product.md §5.2–§5.4). `rows` are
  * the ledger rows whose `refId` is this batch.
  *
  * Invariants checked, always: at most one `batch_upfront`; exactly one iff `frozenCredits > 0`,

@@ -9,7 +9,7 @@ export interface BatchMoneyInput {
   /** Σ `credits_delta` of the batch's `batch_refund` ledger rows so far. */
   refundedSoFar: number;
   /**
-   * The figures settlement wrote (SPEC §5.4), once the batch is settled; `undefined` before.
+   * The figures settlement wrote (docs/product.md §5.4), once the batch is settled; `undefined` before.
    * Settled figures are reported as written, never recomputed.
    */
   settled?: { creditsSpent: number; refundedCredits: number } | undefined;
@@ -22,7 +22,7 @@ export interface BatchMoneyInput {
 export interface BatchMoney {
   /** Pre-deducted at the freeze (the `batch_upfront` row, as a positive amount). */
   frozenCredits: number;
-  /** Σ price of succeeded tasks: so far while running, SPEC's `credits_spent` once settled. */
+  /** Σ price of succeeded tasks: so far while running, the contract's `credits_spent` once settled. */
   creditsSpent: number;
   /** Σ refunds of failed and canceled tasks: so far while running, final once settled. */
   refundedCredits: number;
@@ -36,7 +36,7 @@ export interface BatchMoney {
 }
 
 /**
- * The money figures of a batch at any moment (SPEC §5.2–§5.4).
+ * The money figures of a batch at any moment (docs/product.md §5.2–§5.4).
  *
  * Invariants: `frozenCredits = creditsSpent + refundedCredits + pendingCredits` and
  * `netSpentCredits = frozenCredits − refundedCredits = creditsSpent + pendingCredits`, always;

@@ -4,7 +4,7 @@ import type { Result } from './result';
 import { err, ok } from './result';
 import type { BatchStatus } from './status';
 
-/** The writes of a freeze, to be applied in one transaction (SPEC §5.2). */
+/** The writes of a freeze, to be applied in one transaction (docs/product.md §5.2). */
 export interface FreezePlan {
   status: 'processing';
   /** The new `frozen_credits`: the batch's `required_credits`. */
@@ -21,7 +21,7 @@ export type FreezeError = { code: 'already_frozen' } | { code: 'not_queued'; sta
 
 /**
  * Plans the freeze of a batch the worker picked up: `queued` → `processing`, `frozen_credits`
- * 0 → `required_credits`, one `batch_upfront` entry of `-required_credits` (SPEC §5.2). The
+ * 0 → `required_credits`, one `batch_upfront` entry of `-required_credits` (docs/product.md §5.2). The
  * caller passes the batch as read under its row lock, in the transaction that writes the plan.
  *
  * Invariant: exactly once per batch. A plan is only produced for a `queued` batch with nothing

@@ -8,7 +8,7 @@ export type DeltaSign = 'positive' | 'negative' | 'any';
 
 /**
  * The sign each ref type requires: grants and refunds add, the upfront deducts, and a finance
- * adjustment may go either way (SPEC §4).
+ * adjustment may go either way (docs/product.md §4).
  *
  * Invariant: total over {@link LedgerRefType}; adding a ref type without a sign fails to compile.
  */
@@ -96,7 +96,7 @@ export type LedgerEntryError =
 /**
  * Plans appending one movement to an account whose current balance is `balance`.
  *
- * Invariants (SPEC §5.5): the delta is non-zero with the sign its ref type requires;
+ * Invariants (docs/product.md §5.5): the delta is non-zero with the sign its ref type requires;
  * `balanceAfter = balance + creditsDelta`; `balanceAfter >= 0`, so applying only planned entries
  * keeps the balance equal to Σ deltas and never negative.
  *

@@ -43,7 +43,7 @@ export interface QuoteLine {
   variants?: QuoteVariant[];
 }
 
-/** What a batch will cost, computed before any work starts (SPEC §5.1). */
+/** What a batch will cost, computed before any work starts (docs/product.md §5.1). */
 export interface Quote {
   totalCount: number;
   /** `itemPrices[i]` is the price of item `i`; it becomes that task's `cost_credits`. */
@@ -136,7 +136,7 @@ const problemKey = (p: QuoteProblem) =>
       : `model\u0000${p.model}`;
 
 /**
- * Quotes a batch: the price of every item and `required_credits = Σ price(item)` (SPEC §5.1).
+ * Quotes a batch: the price of every item and `required_credits = Σ price(item)` (docs/product.md §5.1).
  * An item of a flat-priced model costs the model's price; an item of a per-second model costs
  * `creditsPerSecond[size] × seconds`.
  *

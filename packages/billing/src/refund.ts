@@ -4,7 +4,7 @@ import type { Result } from './result';
 import { err, ok } from './result';
 import type { TaskStatus } from './status';
 
-/** The `batch_refund` ledger row returning a task's price (SPEC §5.3); its delta is `> 0`. */
+/** The `batch_refund` ledger row returning a task's price (docs/product.md §5.3); its delta is `> 0`. */
 export type RefundPlan = PlannedLedgerEntry<'batch_refund'>;
 
 /** Why a task gets no refund. */
@@ -15,7 +15,7 @@ export type RefundError =
   | { code: 'nothing_to_refund' };
 
 /**
- * Plans the refund of a task that finally failed or was canceled (SPEC §5.3). The caller passes
+ * Plans the refund of a task that finally failed or was canceled (docs/product.md §5.3). The caller passes
  * the task as its transaction sees it — the status it just wrote and whether a `batch_refund`
  * row for it already exists — and writes the row in that same transaction.
  *

@@ -5,7 +5,7 @@ import type { FinalBatchStatus, TaskStatus } from './status';
 import type { Violation } from './violation';
 import { violation } from './violation';
 
-/** What settlement needs to know about a batch whose tasks have all finished (SPEC §5.4). */
+/** What settlement needs to know about a batch whose tasks have all finished (docs/product.md §5.4). */
 export interface SettlementInput {
   requiredCredits: number;
   frozenCredits: number;
@@ -39,7 +39,7 @@ export type SettlementError =
   | { code: 'invariant_violated'; violations: Violation[] };
 
 /**
- * The final status of a settled batch (SPEC §4), separate so the admin app can explain it.
+ * The final status of a settled batch (docs/product.md §4), separate so the admin app can explain it.
  *
  * Invariant: `canceled` iff a cancel was requested and at least one task was canceled; otherwise
  * `completed` iff every task succeeded, `failed` iff none did, else `partial`.
@@ -63,7 +63,7 @@ export function finalBatchStatus(counts: {
 }
 
 /**
- * Settles a batch once every task is terminal (SPEC §5.4).
+ * Settles a batch once every task is terminal (docs/product.md §5.4).
  *
  * Invariants: `creditsSpent = Σ cost(succeeded)`; `frozenCredits = creditsSpent +
  * refundedCredits` (for a batch canceled before its freeze all three are 0); a frozen batch

@@ -15,7 +15,7 @@ export type FinalBatchStatus = Exclude<BatchStatus, 'queued' | 'processing'>;
 /** Task statuses that never change again; a batch settles once all its tasks are in one. */
 export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'canceled'];
 
-/** Final task statuses whose price goes back to the account (SPEC §5.3). */
+/** Final task statuses whose price goes back to the account (docs/product.md §5.3). */
 export const REFUNDABLE_TASK_STATUSES: readonly TaskStatus[] = ['failed', 'canceled'];
 
 /**

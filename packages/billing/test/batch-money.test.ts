@@ -15,7 +15,7 @@ describe('batchMoney', () => {
     });
   });
 
-  it('the seed scenario settled: the figures of SPEC §5.7', () => {
+  it('the seed scenario settled: the figures of docs/product.md §5.7', () => {
     expect(
       batchMoney({
         frozenCredits: 200,

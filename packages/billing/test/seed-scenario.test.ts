@@ -1,4 +1,4 @@
-// SPEC §5.7: 20 items at 10 credits, 1 fails with `timeout`.
+// docs/product.md §5.7: 20 items at 10 credits, 1 fails with `timeout`.
 import { describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../src/account-ledger';
 import type { TaskLedgerView } from '../src/batch-ledger';

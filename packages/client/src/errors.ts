@@ -68,7 +68,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 const optionalInt = (value: unknown) =>
   typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
 
-/** Reads the SPEC §3 error envelope out of a non-2xx answer, tolerating anything else. */
+/** Reads the docs/product.md §3 error envelope out of a non-2xx answer, tolerating anything else. */
 export function errorFromResponse(
   status: number,
   body: unknown,

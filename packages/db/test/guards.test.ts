@@ -313,7 +313,7 @@ describe('exactly-once money movements', () => {
 });
 
 describe('batch figures', () => {
-  it('accept only the SPEC status values', async () => {
+  it('accept only the status values of the product contract (docs/product.md §4)', async () => {
     const model = await createModel(db);
     const account = await createAccount(db, { credits: 100 });
     const { batch } = await createBatch(db, { accountId: account.id, model, taskCount: 1 });

@@ -37,7 +37,7 @@ export interface ChaosReport {
   webhooks: { received: number; answers: Record<Answer, number>; badSignatures: number };
   /** Counted in the database at the end (null when the run ended before it could look). */
   figures: Figures | null;
-  /** `checkIntegrity(db)` (SPEC §5 over the whole database). */
+  /** `checkIntegrity(db)` (docs/product.md §5 over the whole database). */
   integrityViolations: Violation[];
   /** The run's own cross-checks that failed, and anything else that went wrong. */
   problems: string[];

@@ -28,7 +28,7 @@ type Directive = 'plain' | 'flaky' | 'content_policy' | 'provider_error' | 'time
 const FAILING: readonly Directive[] = ['content_policy', 'provider_error', 'timeout'];
 
 /**
- * The end-of-run checks: `checkIntegrity` (SPEC §5 over the whole database) and cross-checks
+ * The end-of-run checks: `checkIntegrity` (docs/product.md §5 over the whole database) and cross-checks
  * that look from other sides — what the clients were told, what the webhook receiver saw, and
  * each money movement counted row by row.
  */

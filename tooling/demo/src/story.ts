@@ -1,5 +1,5 @@
 // `pnpm demo`: the 30-minute sales demo as one non-interactive command. It walks the story of
-// SPEC §5.7 against a running system (or one it starts), through the public REST API only, and
+// docs/product.md §5.7 against a running system (or one it starts), through the public REST API only, and
 // exits non-zero when any step does not show what it should.
 import { randomUUID } from 'node:crypto';
 import {

@@ -1,5 +1,5 @@
 // `pnpm demo` as CI runs it: no system answering, so the demo starts its own (embedded PostgreSQL
-// in a temporary directory), walks the whole story, and must exit 0 having printed every SPEC §5.7
+// in a temporary directory), walks the whole story, and must exit 0 having printed every docs/product.md §5.7
 // figure.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';

@@ -7,7 +7,7 @@ import { Page } from '../components/Page';
 import { QueryState } from '../components/QueryState';
 import { trpc } from '../trpc';
 
-/** Every money invariant (SPEC §5) checked over the whole database, on demand. */
+/** Every money invariant (docs/product.md §5) checked over the whole database, on demand. */
 export function IntegrityPage() {
   const { t } = useTranslation();
   const labels = useCodeLabels();

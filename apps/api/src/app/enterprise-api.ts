@@ -60,7 +60,7 @@ function clientRequestId(request: FastifyRequest): string | null {
 }
 
 /**
- * The public REST API for enterprise clients (SPEC §3) under `/api/enterprise`: API-key auth,
+ * The public REST API for enterprise clients (docs/product.md §3) under `/api/enterprise`: API-key auth,
  * a per-key rate limit, the `X-Request-ID` rules, zod validation of every input, and the
  * OpenAPI document plus a readable reference generated from the same route table.
  */

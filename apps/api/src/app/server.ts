@@ -75,7 +75,7 @@ export async function buildServer(deps: ServerDeps) {
     },
     // Behind a load balancer, rate limits and logs should see the client, not the balancer.
     trustProxy: true,
-    // Malformed HTTP and URLs get the SPEC envelope too, not Fastify's or Node's own answers.
+    // Malformed HTTP and URLs get the error envelope (docs/product.md §3) too, not Fastify's or Node's own answers.
     frameworkErrors,
     clientErrorHandler,
     // Node would refuse a Host-less HTTP/1.1 request with a bare 400; `refuseMalformed` answers it.

@@ -34,7 +34,7 @@ export interface WorkerOptions {
 }
 
 /**
- * The worker (SPEC §5, §6): pg-boss handlers for freezing batches, running tasks, delivering
+ * The worker (docs/product.md §5, §6): pg-boss handlers for freezing batches, running tasks, delivering
  * webhooks and repairing stuck work. Any number of worker processes can run against one database; every handler is
  * idempotent because pg-boss delivers at least once.
  */

@@ -17,7 +17,7 @@ import type { ErrorDetail } from '../platform/validation';
 import { itemDetails } from './item-problems';
 import type { BatchAdmitted, CreateBatchRequest } from './schemas';
 
-/** How long an `X-Request-ID` is remembered for replay (SPEC §3: at least 24 hours). */
+/** How long an `X-Request-ID` is remembered for replay (docs/product.md §3: at least 24 hours). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A 10,000-item request with every item wrong must not answer with 10,000 details. */
 const MAX_ITEM_DETAILS = 100;
@@ -156,7 +156,7 @@ export function quoteResponseFields(quote: Quote) {
 }
 
 /**
- * Admits a batch (SPEC §3): in ONE transaction it checks the idempotency key, locks the account,
+ * Admits a batch (docs/product.md §3): in ONE transaction it checks the idempotency key, locks the account,
  * checks `required_credits` against available credits, and writes the batch, its tasks, the
  * idempotency record and the `batch-start` job. Any failure rolls all of it back, so there is
  * never a batch without its job, a job without its batch, or a reservation without either.

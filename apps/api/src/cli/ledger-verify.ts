@@ -1,4 +1,4 @@
-// `pnpm ledger:verify`: recomputes every account's ledger hash chain and checks every SPEC §5
+// `pnpm ledger:verify`: recomputes every account's ledger hash chain and checks every docs/product.md §5
 // invariant over the whole database, for finance and auditors, without an engineer.
 // Exit code 0: no violations; 1: violations (listed); 2: usage or configuration error.
 import { createPublicKey, verify } from 'node:crypto';

@@ -2,7 +2,7 @@ import type { Database } from '@batchreel/db';
 import { hashApiKey } from '../accounts/api-keys';
 import { grantCredits } from '../ledger/grant';
 
-/** The demo data of SPEC §2, in one place for the seed, the tests and the demo script. */
+/** The demo data of docs/product.md §2, in one place for the seed, the tests and the demo script. */
 export const DEMO = {
   accountName: 'Demo Corp',
   grantCredits: 5000,

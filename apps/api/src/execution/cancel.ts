@@ -11,7 +11,7 @@ export type CancelOutcome =
   | { kind: 'not_cancellable'; status: string };
 
 /**
- * Cancels a batch (SPEC §3): tasks not yet started become `canceled` and — when the batch's
+ * Cancels a batch (docs/product.md §3): tasks not yet started become `canceled` and — when the batch's
  * credits were already frozen — get their refund in the same transaction; running tasks finish.
  * The batch settles as soon as its last task is terminal (at once when nothing was running).
  */

@@ -11,7 +11,7 @@ import { lockBatches, settleIfComplete } from './settle';
 export type FreezeOutcome = 'frozen' | 'already_frozen' | 'not_queued' | 'not_found' | 'unfunded';
 
 /**
- * The worker picks a batch up (SPEC §5.2). One transaction: `queued` → `processing`,
+ * The worker picks a batch up (docs/product.md §5.2). One transaction: `queued` → `processing`,
  * `frozen_credits` = `required_credits`, one `batch_upfront` entry of `-required_credits`, and one
  * `task-run` job per task. A retry after a crash finds the batch frozen and does nothing, so the
  * freeze happens exactly once and its tasks are always enqueued with it.

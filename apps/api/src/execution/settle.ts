@@ -14,7 +14,7 @@ export type SettleOutcome =
   | 'not_found';
 
 /**
- * Settles a batch once every task is terminal (SPEC §5.4), inside the caller's transaction.
+ * Settles a batch once every task is terminal (docs/product.md §5.4), inside the caller's transaction.
  *
  * The caller must hold the batch row lock (`lockBatches`), which makes this exactly-once: the
  * transaction that turns the last task terminal sees every earlier one committed, and a second

@@ -2,7 +2,7 @@ import { isDatabaseUnavailable } from '@batchreel/db';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorCode } from './errors';
 
-/** The SPEC §3 envelope for any error, with the request id and the error's extra fields. */
+/** The docs/product.md §3 envelope for any error, with the request id and the error's extra fields. */
 export function errorEnvelope(requestId: string, error: ApiError) {
   return {
     ok: false,
@@ -29,7 +29,7 @@ const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_INVALID_CHARSET: ['unsupported_media_type', 'Send the body as UTF-8 JSON.'],
 };
 
-/** Turns anything thrown into a 4xx/5xx in the SPEC envelope; never a stack trace. */
+/** Turns anything thrown into a 4xx/5xx in the error envelope (docs/product.md §3); never a stack trace. */
 export function toApiError(error: FastifyError | Error): ApiError {
   if (error instanceof ApiError) return error;
   const fastifyError = error as FastifyError;

@@ -9,7 +9,7 @@ export type { ErrorDetail };
 export { ERROR_CODES, type ErrorCode };
 
 /**
- * A refusal of the public API. Thrown (or returned) by route code and turned into the SPEC §3
+ * A refusal of the public API. Thrown (or returned) by route code and turned into the docs/product.md §3
  * envelope `{ ok: false, error: { code, message, details }, request_id, ...extra }` by the
  * server's error handler.
  */

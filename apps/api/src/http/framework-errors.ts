@@ -7,7 +7,7 @@ import { ApiError } from './errors';
 
 /**
  * Refusals that happen before a request reaches a route, where Fastify and Node would otherwise
- * answer in their own shapes (or not at all): every answer of the API is the SPEC §3 envelope
+ * answer in their own shapes (or not at all): every answer of the API is the docs/product.md §3 envelope
  * with an `X-Request-ID`, even for a request too broken to have a route.
  */
 

@@ -12,7 +12,7 @@ export const ErrorDetailSchema = z
 
 const codes = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
-/** The SPEC §3 error envelope. Some errors add top-level fields (see the 402). */
+/** The docs/product.md §3 error envelope. Some errors add top-level fields (see the 402). */
 export const ErrorResponseSchema = z
   .object({
     ok: z.literal(false),

@@ -73,7 +73,7 @@ export const ledgerAdminRouter = router({
     )
     .query(({ ctx, input }) => ledgerDashboard(ctx.db, input)),
 
-  /** The integrity view: every SPEC §5 invariant over the whole database. */
+  /** The integrity view: every docs/product.md §5 invariant over the whole database. */
   integrity: financeProcedure
     .output(
       z.object({

@@ -2,7 +2,7 @@ import { availableCredits } from '@batchreel/billing';
 import { type Database, Prisma } from '@batchreel/db';
 
 /**
- * Whether batch `b` holds a reservation (SPEC §3): admitted (`queued`) and not frozen yet. A
+ * Whether batch `b` holds a reservation (docs/product.md §3): admitted (`queued`) and not frozen yet. A
  * batch holds it from admission until its freeze moves the amount into the ledger as its
  * `batch_upfront`, and never both at once, so `balance − reserved` counts no batch twice.
  *
@@ -15,7 +15,7 @@ export const HOLDS_RESERVATION = Prisma.sql`b.status = 'queued' AND b.frozen_cre
 /** Σ `required_credits` of the reserving batches among the `batch_jobs b` rows an aggregate reads. */
 export const RESERVED_CREDITS = Prisma.sql`COALESCE(SUM(b.required_credits) FILTER (WHERE ${HOLDS_RESERVATION}), 0)`;
 
-/** The account's balance and the credits its admitted, not-yet-frozen batches hold (SPEC §3). */
+/** The account's balance and the credits its admitted, not-yet-frozen batches hold (docs/product.md §3). */
 export async function readAvailability(
   db: Database | Prisma.TransactionClient,
   accountId: string,

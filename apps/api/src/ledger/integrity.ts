@@ -82,7 +82,7 @@ const CHECK_OF: Record<ViolationCode | 'orphan_reservation', IntegrityCheckKey> 
 };
 
 /**
- * The SPEC §5 invariants over the whole database, through `packages/billing`'s checks: every
+ * The docs/product.md §5 invariants over the whole database, through `packages/billing`'s checks: every
  * account's ledger (balances, and the hash chain that makes an edited, removed or inserted row
  * visible), and every started batch's money (one upfront of
  * -required, exactly one refund per failed or canceled task and none for a succeeded one,

@@ -4,7 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { Agent, type Dispatcher, request } from 'undici';
 
 /**
- * Outbound HTTP that cannot be turned against our own network (SSRF, SPEC §6).
+ * Outbound HTTP that cannot be turned against our own network (SSRF, docs/product.md §6).
  *
  * Webhook URLs are chosen by clients, so a request to one must never reach loopback, private,
  * link-local, unique-local, CGNAT, multicast, unspecified or reserved addresses. Three layers:

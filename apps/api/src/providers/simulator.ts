@@ -19,7 +19,7 @@ export interface SimulatorOptions {
 }
 
 /**
- * The built-in provider (SPEC §6): deterministic, so demos and tests behave the same every time.
+ * The built-in provider (docs/product.md §6): deterministic, so demos and tests behave the same every time.
  * A prompt containing a directive behaves so on every run:
  * - `[sim:timeout]`: never answers; the executor's per-task timeout ends the attempt;
  * - `[sim:provider_error]`: the provider fails with a 5xx on every attempt;

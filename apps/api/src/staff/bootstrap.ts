@@ -15,7 +15,7 @@ export interface AdminSignIn {
 }
 
 /**
- * Makes sure the first admin user exists (SPEC §2): `ADMIN_EMAIL`/`ADMIN_PASSWORD` when given,
+ * Makes sure the first admin user exists (docs/product.md §2): `ADMIN_EMAIL`/`ADMIN_PASSWORD` when given,
  * otherwise `admin@batchreel.local` with a generated password. A generated password is kept in
  * `DATA_DIR/admin-credentials.json` (mode 600) so a local restart can print it again; it is never
  * stored anywhere else in clear.

@@ -1,5 +1,5 @@
 // The admin app in a real browser (Debian's Chromium driven by playwright-core): what finance
-// and support do with the SPEC §5.7 seed scenario. Also takes the screenshots in docs/.
+// and support do with the docs/product.md §5.7 seed scenario. Also takes the screenshots in docs/.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';

@@ -113,7 +113,7 @@ const READ_BILLING = `(() => {
   };
 })()`;
 
-/** The Overview's figures add up, whatever the moment (SPEC §5: frozen = spent + refunded once settled). */
+/** The Overview's figures add up, whatever the moment (docs/product.md §5: frozen = spent + refunded once settled). */
 function expectOverviewAddsUp(o: Overview) {
   expect(o.total).toBe(TOTAL);
   expect(o.frozen).toBe(TOTAL * PRICE);

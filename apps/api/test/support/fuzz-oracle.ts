@@ -63,7 +63,7 @@ const PRE_ROUTING = new Set([
   'request_timeout',
 ]);
 
-/** Whether `text` is the SPEC envelope of a refusal made before routing. */
+/** Whether `text` is the error envelope (docs/product.md §3) of a refusal made before routing. */
 function refusedBeforeRouting(text: string): boolean {
   try {
     const code = JSON.parse(text)?.error?.code;
@@ -88,7 +88,7 @@ interface ErrorEnvelope {
 }
 
 /**
- * The properties every answer must have: no 5xx; an error in the SPEC §3 envelope whose code
+ * The properties every answer must have: no 5xx; an error in the docs/product.md §3 envelope whose code
  * matches its status and whose `request_id` is the `X-Request-ID` header; nothing leaked; and
  * where the route is documented, a body that conforms to the OpenAPI document.
  */
@@ -126,7 +126,7 @@ export function checkAnswer(
   if (pathname.startsWith('/trpc/') && !refusedBeforeRouting(answer.text)) {
     // The admin app's tRPC API, not the public one: its errors come in tRPC's own shape (what
     // the SPA's client reads), serialised by superjson, with the HTTP status inside. A request
-    // the HTTP layer refused before any route saw it is answered in the SPEC envelope, below.
+    // the HTTP layer refused before any route saw it is answered in the error envelope (docs/product.md §3), below.
     if (answer.status >= 500) fail(`a ${answer.status} answer`);
     if (answer.headers['x-request-id'] === undefined) fail('no X-Request-ID header');
     if (method === 'HEAD' || answer.status < 400) return;
