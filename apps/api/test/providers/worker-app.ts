@@ -1,3 +1,4 @@
+import type { Batch, BatchAdmitted, VideoItem } from '@batchreel/client';
 import { createPrismaClient, type Database } from '@batchreel/db';
 import { createTestDatabase } from '@batchreel/db/testing';
 import { buildServer } from '../../src/app/server';
@@ -6,6 +7,7 @@ import { seedDemoData } from '../../src/demo/seed';
 import { createLogger } from '../../src/platform/logger';
 import { startQueue } from '../../src/platform/queue';
 import { createProviderRegistry, type LiveProviderOptions } from '../../src/providers/registry';
+import { submitBatch, waitUntilSettled } from '../support/scenarios';
 
 export interface ProviderWorkerApp {
   db: Database;
@@ -65,32 +67,12 @@ export async function startProviderWorkerApp(options: {
   };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read field by field in assertions
-type Json = any;
-
-/** Admits a batch over the public REST API with the demo key. */
-export async function admit(baseUrl: string, items: Record<string, unknown>[]): Promise<Json> {
-  const response = await fetch(`${baseUrl}/api/enterprise/video-batch`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'demo-key', 'content-type': 'application/json' },
-    body: JSON.stringify({ items }),
-  });
-  const body = (await response.json()) as Json;
-  if (response.status !== 202)
-    throw new Error(`admission answered ${response.status}: ${JSON.stringify(body)}`);
-  return body;
+/** Admits a batch of `items` over the public REST API with the demo key, through the typed client. */
+export function admit(baseUrl: string, items: VideoItem[]): Promise<BatchAdmitted> {
+  return submitBatch({ baseUrl }, items);
 }
 
-/** Reads the batch over REST until it has settled (or the time is up). */
-export async function settled(baseUrl: string, batchId: string, timeoutMs = 20_000): Promise<Json> {
-  const until = Date.now() + timeoutMs;
-  let batch: Json;
-  do {
-    batch = await fetch(`${baseUrl}/api/enterprise/video-batch/${batchId}`, {
-      headers: { 'x-api-key': 'demo-key' },
-    }).then((r) => r.json());
-    if (batch.settlement_status !== 'pending') return batch;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  } while (Date.now() < until);
-  return batch;
+/** Reads the batch over REST until it has settled. */
+export function settled(baseUrl: string, batchId: string, timeoutMs = 20_000): Promise<Batch> {
+  return waitUntilSettled({ baseUrl }, batchId, { timeoutMs });
 }
