@@ -24,8 +24,11 @@ const SHARED: Record<string, [generated: Record<string, string>, contract: reado
   AdminRole: [enums.AdminRole, STAFF_ROLES],
 };
 
-/** Enums that never leave the server (no answer or screen shows them as a list). */
-const INTERNAL = ['AccountStatus', 'IdempotencyStatus'];
+/**
+ * Enums that never leave the server (no answer or screen shows them as a list; a provider cost's
+ * source only splits the cost report into reported and estimated sums).
+ */
+const INTERNAL = ['AccountStatus', 'IdempotencyStatus', 'ProviderCostSource'];
 
 describe('database enums and @batchreel/contracts', () => {
   it('list the same members in the same order', () => {
