@@ -11,13 +11,17 @@ import { promisify } from 'node:util';
 import { checkLedgerChain, genesisHash, ledgerRowHash } from '@batchreel/billing';
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildStatement, signStatement } from '../src/ledger/statement';
 import { SESSION_COOKIE } from '../src/staff/sessions';
 import { startTestApp, type TestApp } from './helpers';
 import { createStaff, sessionCookieFrom, trpcHttp } from './support/admin';
 
 const API_DIR = resolve(import.meta.dirname, '..');
+
+// Most tests run the CLI as a process that compiles it with tsx first: a few seconds alone, over
+// 30 s on a loaded machine (seen in the full suite beside other work).
+vi.setConfig({ testTimeout: 120_000 });
 
 let t: TestApp;
 let owner: pg.Client;
