@@ -13,6 +13,7 @@ import { AccountsPage } from './pages/AccountsPage';
 import { AuditPage } from './pages/AuditPage';
 import { BatchesPage } from './pages/BatchesPage';
 import { BatchPage } from './pages/BatchPage';
+import { CataloguePage } from './pages/CataloguePage';
 import { FailedTasksPage } from './pages/FailedTasksPage';
 import { IntegrityPage } from './pages/IntegrityPage';
 import { LedgerPage } from './pages/LedgerPage';
@@ -22,9 +23,12 @@ import { UsersPage } from './pages/UsersPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { createTrpcClient, trpc } from './trpc';
 
-// The two screens with heavy libraries (recharts, papaparse) load when first opened.
+// The screens with heavy libraries (recharts, papaparse) load when first opened.
 const DashboardPage = lazy(() =>
   import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })),
+);
+const ProviderCostsPage = lazy(() =>
+  import('./pages/ProviderCostsPage').then((m) => ({ default: m.ProviderCostsPage })),
 );
 const NewBatchPage = lazy(() =>
   import('./pages/NewBatchPage').then((m) => ({ default: m.NewBatchPage })),
@@ -143,6 +147,14 @@ export function App() {
               }
             />
             <Route
+              path="/provider-costs"
+              element={
+                <RequireRole needs="finance">
+                  <ProviderCostsPage />
+                </RequireRole>
+              }
+            />
+            <Route
               path="/integrity"
               element={
                 <RequireRole needs="finance">
@@ -163,6 +175,14 @@ export function App() {
               element={
                 <RequireRole needs="admin">
                   <UsersPage />
+                </RequireRole>
+              }
+            />
+            <Route
+              path="/catalogue"
+              element={
+                <RequireRole needs="admin">
+                  <CataloguePage />
                 </RequireRole>
               }
             />
