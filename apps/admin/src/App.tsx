@@ -13,7 +13,6 @@ import { AccountsPage } from './pages/AccountsPage';
 import { AuditPage } from './pages/AuditPage';
 import { BatchesPage } from './pages/BatchesPage';
 import { BatchPage } from './pages/BatchPage';
-import { CataloguePage } from './pages/CataloguePage';
 import { FailedTasksPage } from './pages/FailedTasksPage';
 import { IntegrityPage } from './pages/IntegrityPage';
 import { LedgerPage } from './pages/LedgerPage';
@@ -23,9 +22,13 @@ import { UsersPage } from './pages/UsersPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { createTrpcClient, trpc } from './trpc';
 
-// The screens with heavy libraries (recharts, papaparse) load when first opened.
+// The screens with heavy libraries (recharts, papaparse) load when first opened, and so does
+// the admin-only catalogue, which most staff never open.
 const DashboardPage = lazy(() =>
   import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })),
+);
+const CataloguePage = lazy(() =>
+  import('./pages/CataloguePage').then((m) => ({ default: m.CataloguePage })),
 );
 const ProviderCostsPage = lazy(() =>
   import('./pages/ProviderCostsPage').then((m) => ({ default: m.ProviderCostsPage })),

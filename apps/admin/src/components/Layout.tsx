@@ -120,7 +120,7 @@ export function Layout() {
       </AppShell.Navbar>
 
       <AppShell.Main>
-        {/* Lazily loaded screens (charts, new batch) keep the shell while they load. */}
+        {/* Lazily loaded screens (charts, new batch, catalogue) keep the shell while they load. */}
         <Suspense fallback={<Loading />}>
           <Outlet />
         </Suspense>

@@ -585,9 +585,10 @@ export const en = {
     priceAt: '{{size}}: {{rate}} credits/s',
     size: 'Size',
     sizes: 'Sizes',
-    sizesHint: 'WIDTHxHEIGHT, e.g. 1280x720; press Enter after each',
+    sizesHint:
+      'WIDTHxHEIGHT, e.g. 1280x720; press Enter after each. The first is the default for items that give none',
     seconds: 'Lengths (seconds)',
-    secondsHint: 'e.g. 4, 8, 12 or 2-10',
+    secondsHint: 'e.g. 4, 8, 12 or 2-10. The first is the default for items that give none',
     maxConcurrency: 'Concurrency limit',
     enabled: 'Enabled: clients can order it',
     creditsPerSecond: 'Credits per second',

@@ -4,6 +4,9 @@
 // call the catalogue; finance reads credits charged against provider cost and the margin of a
 // settled batch, sets what a credit is worth, and downloads the same figures as CSV.
 //
+// Each test is a whole flow through several screens, so it gets 60 s (it takes 5–15 s; under a
+// machine's full load it came near the 30 s default).
+//
 // Two systems: the catalogue one runs no worker, so the retired model's tasks stay queued
 // (frozen by the worker's own freeze, as a running system would have); the finance one runs the
 // worker, so its batch settles.
@@ -48,20 +51,20 @@ async function createStaff(t: TestApp) {
 }
 
 beforeAll(async () => {
-  [catalogue, money] = await Promise.all([
-    startTestApp({ adminAssetsDir: adminAssetsDir() }),
-    startTestApp({
-      adminAssetsDir: adminAssetsDir(),
-      worker: {
-        latencyMs: 10,
-        taskTimeoutMs: 300,
-        beforeStart: async (db) => {
-          await createPerSecondModel(db, { id: PRICED });
-        },
+  // One after the other: two seeds at once can outlast a transaction's time on a busy machine.
+  catalogue = await startTestApp({ adminAssetsDir: adminAssetsDir() });
+  money = await startTestApp({
+    adminAssetsDir: adminAssetsDir(),
+    worker: {
+      latencyMs: 10,
+      taskTimeoutMs: 300,
+      beforeStart: async (db) => {
+        await createPerSecondModel(db, { id: PRICED });
       },
-    }),
-  ]);
-  await Promise.all([createStaff(catalogue), createStaff(money)]);
+    },
+  });
+  await createStaff(catalogue);
+  await createStaff(money);
 
   // Four tasks wait on the old model, their credits frozen.
   await createPerSecondModel(catalogue.db, { id: OLD });
@@ -173,7 +176,7 @@ describe('model catalogue (admin)', () => {
     });
     expect(quote.required_credits).toBe(32);
     await page.context().close();
-  });
+  }, 60_000);
 
   it('retires the old model for the new one after showing what happens to its queued tasks', async () => {
     const page = await signIn(catalogue, ADMIN);
@@ -242,7 +245,7 @@ describe('model catalogue (admin)', () => {
       )
       .toEqual(['changed', 'created']);
     await page.context().close();
-  });
+  }, 60_000);
 
   it('is neither shown to support nor callable by them', async () => {
     const page = await signIn(catalogue, SUPPORT);
@@ -270,7 +273,7 @@ describe('model catalogue (admin)', () => {
     const model = await catalogue.db.model.findUniqueOrThrow({ where: { id: NEW } });
     expect(model.retiredAt).toBeNull();
     await page.context().close();
-  });
+  }, 60_000);
 });
 
 describe('provider costs (finance)', () => {
@@ -342,5 +345,5 @@ describe('provider costs (finance)', () => {
     });
     expect(audited).toMatchObject({ actor: `admin:${FINANCE}`, after: { perCredit: 20_000 } });
     await page.context().close();
-  });
+  }, 60_000);
 });

@@ -1,16 +1,19 @@
 import { LIMITS } from '@batchreel/contracts';
 
-/** `4, 8, 12`, or `2–10` for a run of whole seconds (as the API describes lengths). */
+/**
+ * `4, 8, 12` as stored (the first is the default for items that give none), or `2–10` for an
+ * ascending run of whole seconds.
+ */
 export function describeSeconds(allowed: readonly number[]): string {
-  const sorted = [...allowed].sort((a, b) => a - b);
-  const first = sorted[0] ?? 0;
-  const last = sorted.at(-1) ?? 0;
-  return sorted.length > 3 && last - first === sorted.length - 1
-    ? `${first}–${last}`
-    : sorted.join(', ');
+  const first = allowed[0] ?? 0;
+  const run = allowed.length > 3 && allowed.every((s, i) => s === first + i);
+  return run ? `${first}–${allowed.at(-1)}` : allowed.join(', ');
 }
 
-/** Reads `4, 8, 12` or `2-10` (ranges and lists mixed); null when it is not that. */
+/**
+ * Reads `4, 8, 12` or `2-10` (ranges and lists mixed), keeping the order typed: the first length
+ * is the default for items that give none. Null when it is not that.
+ */
 export function parseSeconds(text: string): number[] | null {
   const seconds = new Set<number>();
   for (const part of text.split(',').map((p) => p.trim())) {
@@ -27,5 +30,5 @@ export function parseSeconds(text: string): number[] | null {
       return null;
     }
   }
-  return seconds.size > 0 ? [...seconds].sort((a, b) => a - b) : null;
+  return seconds.size > 0 ? [...seconds] : null;
 }
