@@ -22,9 +22,16 @@ import { UsersPage } from './pages/UsersPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { createTrpcClient, trpc } from './trpc';
 
-// The two screens with heavy libraries (recharts, papaparse) load when first opened.
+// The screens with heavy libraries (recharts, papaparse) load when first opened, and so does
+// the admin-only catalogue, which most staff never open.
 const DashboardPage = lazy(() =>
   import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })),
+);
+const CataloguePage = lazy(() =>
+  import('./pages/CataloguePage').then((m) => ({ default: m.CataloguePage })),
+);
+const ProviderCostsPage = lazy(() =>
+  import('./pages/ProviderCostsPage').then((m) => ({ default: m.ProviderCostsPage })),
 );
 const NewBatchPage = lazy(() =>
   import('./pages/NewBatchPage').then((m) => ({ default: m.NewBatchPage })),
@@ -143,6 +150,14 @@ export function App() {
               }
             />
             <Route
+              path="/provider-costs"
+              element={
+                <RequireRole needs="finance">
+                  <ProviderCostsPage />
+                </RequireRole>
+              }
+            />
+            <Route
               path="/integrity"
               element={
                 <RequireRole needs="finance">
@@ -163,6 +178,14 @@ export function App() {
               element={
                 <RequireRole needs="admin">
                   <UsersPage />
+                </RequireRole>
+              }
+            />
+            <Route
+              path="/catalogue"
+              element={
+                <RequireRole needs="admin">
+                  <CataloguePage />
                 </RequireRole>
               }
             />

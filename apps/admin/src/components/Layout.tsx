@@ -29,9 +29,11 @@ const NAV: { to: string; label: keyof typeof en.nav; role: Role }[] = [
   { to: '/accounts', label: 'accounts', role: 'support' },
   { to: '/ledger', label: 'ledger', role: 'finance' },
   { to: '/dashboard', label: 'dashboard', role: 'finance' },
+  { to: '/provider-costs', label: 'providerCosts', role: 'finance' },
   { to: '/webhooks', label: 'webhooks', role: 'support' },
   { to: '/integrity', label: 'integrity', role: 'finance' },
   { to: '/audit', label: 'audit', role: 'finance' },
+  { to: '/catalogue', label: 'catalogue', role: 'admin' },
   { to: '/users', label: 'users', role: 'admin' },
 ];
 
@@ -118,7 +120,7 @@ export function Layout() {
       </AppShell.Navbar>
 
       <AppShell.Main>
-        {/* Lazily loaded screens (dashboard, new batch) keep the shell while they load. */}
+        {/* Lazily loaded screens (charts, new batch, catalogue) keep the shell while they load. */}
         <Suspense fallback={<Loading />}>
           <Outlet />
         </Suspense>

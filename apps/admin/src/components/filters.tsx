@@ -48,14 +48,22 @@ export function UrlTextFilter({
 /** For id boxes: the typed id in monospace, like the ids in the tables (the label stays as is). */
 export const MONOSPACE_INPUT = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
 
-/** A date (`YYYY-MM-DD`) filter bound to a URL param. */
-export function UrlDateFilter({ param, label }: { param: string; label: string }) {
+/** A date (`YYYY-MM-DD`) filter bound to a URL param; `fallback` shows the default in use. */
+export function UrlDateFilter({
+  param,
+  label,
+  fallback = '',
+}: {
+  param: string;
+  label: string;
+  fallback?: string;
+}) {
   const { get, set } = useUrlState();
   return (
     <TextInput
       type="date"
       label={label}
-      value={get(param)}
+      value={get(param) || fallback}
       onChange={(event) => set({ [param]: event.currentTarget.value })}
       data-testid={`filter-${param}`}
     />
