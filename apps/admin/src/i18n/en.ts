@@ -182,6 +182,7 @@ export const en = {
       lost: 'Job lost by the provider',
       canceled: 'Canceled',
       insufficient_credits: 'Insufficient credits',
+      storage_error: 'Video could not be stored',
     },
     /** Integrity findings (`VIOLATION_CODES` and the integrity view's own). */
     violation: {

@@ -181,6 +181,7 @@ export const zhCN: Messages = {
       lost: '服务商已丢失任务',
       canceled: '已取消',
       insufficient_credits: '积分不足',
+      storage_error: '视频无法保存',
     },
     violation: {
       wrong_account: '账本行属于其他账户',

@@ -6,6 +6,7 @@ import { type RetryPolicy, runTaskJobs } from '../execution/run-tasks';
 import { jobs } from '../jobs/definitions';
 import { workerMetrics } from '../metrics/registry';
 import type { Logger } from '../platform/logger';
+import type { Storage } from '../platform/object-store';
 import { createOutboundClient, type OutboundPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import type { ProviderRegistry } from '../providers/registry';
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   metrics?: Registry;
   providers: ProviderRegistry;
   retry: RetryPolicy;
+  /** Where succeeded videos are kept; the retention sweep deletes from it too. */
+  storage: Storage;
   /** Task jobs fetched per poll, and how many such fetch loops run in this process. */
   taskBatchSize: number;
   taskConcurrency: number;
@@ -68,7 +71,14 @@ export async function startWorker(options: WorkerOptions) {
     (jobList) =>
       track(jobs.taskRun.name, jobList.length, () =>
         runTaskJobs(
-          { db, queue, providers: options.providers, retry: options.retry, logger: log },
+          {
+            db,
+            queue,
+            providers: options.providers,
+            retry: options.retry,
+            logger: log,
+            storage: options.storage,
+          },
           jobList,
         ),
       ),
