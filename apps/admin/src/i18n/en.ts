@@ -123,6 +123,8 @@ export const en = {
       insufficient_credits: 'Insufficient credits: {{required}} required, {{available}} available.',
       invalid_items: 'Some items cannot be generated as asked: {{details}}',
       admission_refused: 'The batch was not admitted ({{code}}).',
+      batch_not_settled: 'The batch is still running: retry its failed tasks once it has settled.',
+      no_failed_tasks: 'The batch has no failed task to retry.',
     },
   },
   roleNotice: {
@@ -227,9 +229,13 @@ export const en = {
         created: 'Customer onboarded',
         topped_up: 'Credits topped up',
         adjusted: 'Credits adjusted',
+        retention_set: 'Video retention changed',
       },
       api_key: { created: 'API key created', revoked: 'API key revoked' },
-      batch: { created: 'Batch created from the admin' },
+      batch: {
+        created: 'Batch created from the admin',
+        retry_created: 'Failed tasks retried as a new batch',
+      },
       webhook_delivery: { redelivered: 'Webhook redelivered' },
       webhook_secret: { rotated: 'Webhook secret rotated' },
       admin_user: { created: 'Staff user created', updated: 'Staff user changed' },

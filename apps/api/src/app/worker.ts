@@ -5,6 +5,7 @@ import { repairStuckWork } from '../execution/repair';
 import { type RetryPolicy, runTaskJobs } from '../execution/run-tasks';
 import { jobs } from '../jobs/definitions';
 import { workerMetrics } from '../metrics/registry';
+import { sweepExpiredVideos } from '../outputs/retention';
 import type { Logger } from '../platform/logger';
 import type { Storage } from '../platform/object-store';
 import { createOutboundClient, type OutboundPolicy } from '../platform/outbound';
@@ -105,6 +106,12 @@ export async function startWorker(options: WorkerOptions) {
     await track(jobs.batchRepair.name, 1, () => repairStuckWork(db, queue, log));
   });
   await queue.schedule(jobs.batchRepair.name, '* * * * *', {});
+  await queue.work(jobs.videoRetention.name, { batchSize: 1 }, async () => {
+    await track(jobs.videoRetention.name, 1, () =>
+      sweepExpiredVideos(db, options.storage.store, log),
+    );
+  });
+  await queue.schedule(jobs.videoRetention.name, '* * * * *', {});
   log.info(
     { taskBatchSize: options.taskBatchSize, taskConcurrency: options.taskConcurrency },
     'worker started',

@@ -20,7 +20,7 @@ import {
 } from './admin-queries';
 import type { AdmissionError } from './admission';
 import { CreateBatchRequestSchema } from './schemas';
-import { admitForAccount, quoteForAccount } from './staff-admission';
+import { admitForAccount, quoteForAccount, retryForStaff } from './staff-admission';
 
 const Uuid = z.uuid();
 
@@ -267,5 +267,35 @@ export const batchesAdminRouter = router({
       });
       if (!admitted.ok) throw admissionRefused(admitted.error);
       return admitted.value;
+    }),
+
+  /** The failed tasks of a settled batch, again, as a new batch of its account (audited). */
+  retryFailed: financeProcedure
+    .input(z.object({ batchId: Uuid }))
+    .output(z.object({ batchId: z.uuid(), requiredCredits: z.int() }))
+    .mutation(async ({ ctx, input }) => {
+      const retried = await retryForStaff(ctx.db, ctx.queue, ctx.user, {
+        batchId: input.batchId,
+        policy: ctx.config,
+      });
+      if (retried.ok) return retried.value;
+      switch (retried.error.code) {
+        case 'not_found':
+          throw staffError('NOT_FOUND', 'batch_not_found', 'Batch not found.');
+        case 'batch_not_settled':
+          throw staffError(
+            'PRECONDITION_FAILED',
+            'batch_not_settled',
+            'The batch is still running.',
+          );
+        case 'no_failed_tasks':
+          throw staffError(
+            'PRECONDITION_FAILED',
+            'no_failed_tasks',
+            'The batch has no failed task.',
+          );
+        default:
+          throw admissionRefused(retried.error);
+      }
     }),
 });

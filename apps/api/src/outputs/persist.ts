@@ -158,6 +158,9 @@ export async function persistOutput(
     },
   });
   source.on('error', (error) => meter.destroy(error));
+  // The store sees the meter's errors through its own reading (and `sourceFailure` says whose
+  // fault it was); a store that stopped reading early must not turn one into a crash.
+  meter.on('error', () => {});
   source.pipe(meter);
 
   try {
