@@ -282,7 +282,9 @@ describe('signed downloads', () => {
       await new Promise((resolve) => setTimeout(resolve, 2100));
       const late = await fetch(url);
       expect(late.status).toBe(403);
-      expect((await late.json()).error.message).toMatch(/expired/);
+      expect(((await late.json()) as { error: { message: string } }).error.message).toMatch(
+        /expired/,
+      );
     });
 
     it('answers 404 once the object is gone', async () => {
