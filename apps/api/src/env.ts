@@ -193,7 +193,7 @@ const envFields = z.object({
   STORAGE_DRIVER: z
     .enum(['filesystem', 's3'], { error: 'must be filesystem or s3' })
     .default('filesystem'),
-  /** The filesystem store's directory; default `DATA_DIR/videos`. */
+  /** The filesystem store's directory; default `DATA_DIR/storage`. */
   STORAGE_DIR: z.string().min(1).optional(),
   /**
    * Key of the API's signed download URLs (filesystem store), ≥ 32 characters; the same on every

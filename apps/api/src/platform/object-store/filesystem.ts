@@ -7,7 +7,7 @@ import { signObjectUrl } from './signing';
 import { assertValidKey, type ObjectStore, StorageError } from './store';
 
 export interface FilesystemStoreOptions {
-  /** The directory objects live under (`STORAGE_DIR`, default `DATA_DIR/videos`). */
+  /** The directory objects live under (`STORAGE_DIR`, default `DATA_DIR/storage`). */
   root: string;
   /** Key of the API's signed URLs (`STORAGE_SIGNING_KEY`). */
   signingKey: Buffer;

@@ -50,7 +50,7 @@ export async function storageFromEnv(env: Env): Promise<Storage> {
   return {
     ...common,
     store: createFilesystemStore({
-      root: env.STORAGE_DIR ?? join(env.DATA_DIR, 'videos'),
+      root: env.STORAGE_DIR ?? join(env.DATA_DIR, 'storage'),
       signingKey,
     }),
   };
