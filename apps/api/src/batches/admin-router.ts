@@ -59,6 +59,17 @@ const TaskRowSchema = z.object({
   finishedAt: z.date().nullable(),
 });
 
+/** The stored copy of a task's video, as the Tasks tab shows it (plays through /admin/videos). */
+const StoredVideoSchema = z.object({
+  sizeBytes: z.number(),
+  contentType: z.string(),
+  sha256: z.string(),
+  durationSeconds: z.number().nullable(),
+  storedAt: z.date(),
+  expiresAt: z.date(),
+  deletedAt: z.date().nullable(),
+});
+
 const BatchDetailSchema = z.object({
   batchId: z.uuid(),
   accountId: z.uuid(),
@@ -83,6 +94,9 @@ const BatchDetailSchema = z.object({
   webhookUrl: z.string().nullable(),
   metadata: z.record(z.string(), z.string()).nullable(),
   integrityError: z.string().nullable(),
+  /** The batch whose failed tasks this one re-runs, and the batches re-running this one's. */
+  retriedFromBatchId: z.uuid().nullable(),
+  retryBatchIds: z.array(z.uuid()),
   createdAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
@@ -187,7 +201,11 @@ export const batchesAdminRouter = router({
         cursor: CursorInput,
       }),
     )
-    .output(pageOutput(TaskRowSchema.extend({ refunded: z.boolean() })))
+    .output(
+      pageOutput(
+        TaskRowSchema.extend({ refunded: z.boolean(), video: StoredVideoSchema.nullable() }),
+      ),
+    )
     .query(async ({ ctx, input }) => {
       const { batchId, taskId, ...query } = input;
       const page = await batchTasks(ctx.db, batchId, query, taskId ? { taskId } : {});

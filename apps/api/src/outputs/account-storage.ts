@@ -42,6 +42,27 @@ export async function accountStorage(
   };
 }
 
+/** Every account's kept videos and retention, in one statement (the accounts list). */
+export async function storageByAccount(
+  db: Database,
+): Promise<Omit<AccountStorage, 'expiredVideos'>[]> {
+  const rows = await db.$queryRaw<
+    { account_id: string; retention: number; videos: number; bytes: bigint | null }[]
+  >`
+    SELECT a.id AS account_id, a.video_retention_seconds AS retention,
+           count(t.id)::int AS videos, SUM(t.output_size) AS bytes
+      FROM accounts a
+      LEFT JOIN video_tasks t
+        ON t.account_id = a.id AND t.output_key IS NOT NULL AND t.output_deleted_at IS NULL
+     GROUP BY a.id`;
+  return rows.map((row) => ({
+    accountId: row.account_id,
+    retentionSeconds: row.retention,
+    storedVideos: row.videos,
+    storedBytes: Number(row.bytes ?? 0),
+  }));
+}
+
 /**
  * Sets an account's retention period, audited. Videos it keeps now get the new expiry (stored
  * time + the new period) in the same transaction, so a shorter period applies at the next sweep

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { staffError } from '../trpc/errors';
 import { adminProcedure, router, supportProcedure } from '../trpc/trpc';
-import { accountStorage, RETENTION_LIMITS, setRetention } from './account-storage';
+import {
+  accountStorage,
+  RETENTION_LIMITS,
+  setRetention,
+  storageByAccount,
+} from './account-storage';
 
 const AccountStorageSchema = z.object({
   accountId: z.uuid(),
@@ -15,6 +20,11 @@ const accountNotFound = () => staffError('NOT_FOUND', 'account_not_found', 'Acco
 
 /** The admin's view of the video store: usage and retention per account. */
 export const outputsAdminRouter = router({
+  /** Every account's kept videos (count, bytes) and retention, for the accounts list. */
+  byAccount: supportProcedure
+    .output(z.array(AccountStorageSchema.omit({ expiredVideos: true })))
+    .query(({ ctx }) => storageByAccount(ctx.db)),
+
   accountStorage: supportProcedure
     .input(z.object({ accountId: z.uuid() }))
     .output(AccountStorageSchema)
