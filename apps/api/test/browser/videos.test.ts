@@ -65,7 +65,9 @@ describe('videos in the admin', () => {
     await player.waitFor();
     // The simulator's "video" is a poster: it loaded through /admin/videos → signed download.
     await expect
-      .poll(() => player.evaluate((img) => (img as HTMLImageElement).naturalWidth))
+      .poll(() =>
+        player.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      )
       .toBeGreaterThan(0);
     expect(await page.getByTestId('video-sha256-full').textContent()).toContain(task?.video_sha256);
 
