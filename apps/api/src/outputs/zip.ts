@@ -33,28 +33,45 @@ export function batchZip(
       if (closed) return;
       // Resolves when the ZIP asks for the page's last video: then the next page is read.
       let reached: Promise<void> = Promise.resolve();
-      for (const task of page) {
+      const stored = page.flatMap((task) => {
         const video = storedVideoOf(task);
-        if (!video) continue;
-        reached = new Promise<void>((resolve) => {
-          waiters.add(resolve);
-          zip.addReadStreamLazy(
-            zipEntryName(task.batchIndex, video.contentType),
-            { compress: false, size: video.sizeBytes, mtime: video.storedAt },
-            (done) => {
-              waiters.delete(resolve);
-              resolve();
-              storage.store
-                .get(video.key)
-                .then((object) => {
-                  if (!object) throw new Error(`the video of task #${task.batchIndex} is gone`);
-                  done(null, object.body);
-                })
-                .catch((error: unknown) => done(error, undefined as unknown as Readable));
-            },
-          );
-        });
-      }
+        return video ? [{ index: task.batchIndex, video }] : [];
+      });
+      stored.forEach(({ index, video }, i) => {
+        let reachedNow: (() => void) | null = null;
+        if (i === stored.length - 1) {
+          reached = new Promise<void>((resolve) => {
+            reachedNow = resolve;
+            waiters.add(resolve);
+          });
+        }
+        // yazl keeps every entry until it writes the central directory at the end, with the
+        // function that opens the entry's stream: that function holds the key and index only
+        // (never the task row), and is dropped once it has run, so what stays per video is
+        // yazl's own record of a few hundred bytes.
+        const { key } = video;
+        // Set right after adding; undefined when yazl runs the function at once (the first entry).
+        let entry: { doFileDataPump: unknown } | undefined;
+        zip.addReadStreamLazy(
+          zipEntryName(index, video.contentType),
+          { compress: false, size: video.sizeBytes, mtime: video.storedAt },
+          (done) => {
+            if (entry) entry.doFileDataPump = null;
+            if (reachedNow) {
+              waiters.delete(reachedNow);
+              reachedNow();
+            }
+            storage.store
+              .get(key)
+              .then((object) => {
+                if (!object) throw new Error(`the video of task #${index} is gone`);
+                done(null, object.body);
+              })
+              .catch((error: unknown) => done(error, undefined as unknown as Readable));
+          },
+        );
+        entry = (zip as unknown as { entries: { doFileDataPump: unknown }[] }).entries.at(-1);
+      });
       await reached;
     }
     if (closed) return;
