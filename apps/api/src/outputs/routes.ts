@@ -1,3 +1,4 @@
+import type { Database } from '@batchreel/db';
 import { BatchIdParamsSchema } from '../batches/schemas';
 import { ApiError } from '../http/errors';
 import { defineRoute } from '../http/route';
@@ -13,11 +14,7 @@ import { batchZip } from './zip';
 
 const batchNotFound = (id: string) => new ApiError('not_found', `No batch ${id} for this account.`);
 
-async function ownedBatch(
-  db: import('@batchreel/db').Database,
-  accountId: string,
-  batchId: string,
-) {
+async function ownedBatch(db: Database, accountId: string, batchId: string) {
   if (!isUuid(batchId)) throw batchNotFound(batchId);
   const batch = await db.batchJob.findFirst({
     where: { id: batchId, accountId },
