@@ -172,14 +172,12 @@ async function main() {
                                  output_sha256, output_stored_at, output_expires_at, finished_at)
         SELECT ${batch.id}::uuid, ${account.id}::uuid, i, 'bench video #' || i, 'sora-2',
                '{"seconds":4,"size":"1280x720"}'::jsonb, 10, 'succeeded',
-               'videos/' || ${account.id} || '/' || ${batch.id} || '/' || i || '/1.mp4',
+               'videos/' || ${account.id} || '/' || ${batch.id} || '/' || i || '-1.mp4',
                ${VIDEO_BYTES}, 'video/mp4', ${sha}, now(), now() + interval '30 days', now()
           FROM generate_series(0, ${count - 1}) AS i`;
-      for (let i = 0; i < count; i++) {
-        const dir = join(root, 'videos', account.id, batch.id, String(i));
-        await mkdir(dir, { recursive: true });
-        await writeFile(join(dir, '1.mp4'), video);
-      }
+      const dir = join(root, 'videos', account.id, batch.id);
+      await mkdir(dir, { recursive: true });
+      for (let i = 0; i < count; i++) await writeFile(join(dir, `${i}-1.mp4`), video);
       batches.push({ count, batchId: batch.id });
     }
     console.log(

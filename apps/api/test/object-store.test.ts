@@ -75,7 +75,7 @@ describe.each(['filesystem', 's3'])('the %s store', (kind) => {
       durationSeconds: 8,
     });
     expect(stored).toEqual({
-      key: `videos/${task().accountId}/${task().batchId}/${task().taskId}/1.mp4`,
+      key: `videos/${task().accountId}/${task().batchId}/${task().taskId}-1.mp4`,
       size: video.length,
       contentType: 'video/mp4',
       sha256: sha256(video),
@@ -106,7 +106,7 @@ describe.each(['filesystem', 's3'])('the %s store', (kind) => {
       sha256: sha256(video),
       durationSeconds: null,
     });
-    expect(stored.key).toMatch(/\/2\.webm$/);
+    expect(stored.key).toMatch(/-2\.webm$/);
     expect(await readAll((await store().get(stored.key))?.body as Readable)).toEqual(video);
   });
 
@@ -123,7 +123,7 @@ describe.each(['filesystem', 's3'])('the %s store', (kind) => {
     await expect(broken).rejects.toBeInstanceOf(OutputSourceError);
     await expect(broken).rejects.toMatchObject({ code: 'network_error' });
     expect(
-      await store().get(`videos/${task().accountId}/${task().batchId}/${task().taskId}/3.mp4`),
+      await store().get(`videos/${task().accountId}/${task().batchId}/${task().taskId}-3.mp4`),
     ).toBeNull();
 
     const short = persistOutput(store(), {
@@ -137,7 +137,7 @@ describe.each(['filesystem', 's3'])('the %s store', (kind) => {
     });
     await expect(short).rejects.toThrow(/400000 bytes, not the 400010 announced/);
     expect(
-      await store().get(`videos/${task().accountId}/${task().batchId}/${task().taskId}/4.mp4`),
+      await store().get(`videos/${task().accountId}/${task().batchId}/${task().taskId}-4.mp4`),
     ).toBeNull();
 
     const empty = persistOutput(store(), {

@@ -72,12 +72,15 @@ export function extensionOf(contentType: string): string {
   return EXTENSIONS[contentType.split(';')[0]?.trim().toLowerCase() ?? ''] ?? '.bin';
 }
 
-/** Where a task's video is kept: one key per account, batch, task and attempt. */
+/**
+ * Where a task's video is kept: one key per account, batch, task and attempt, one directory (or
+ * prefix) per batch.
+ */
 export function outputKey(
   request: Pick<PersistRequest, 'accountId' | 'batchId' | 'taskId' | 'attempt'>,
   contentType: string,
 ) {
-  return `videos/${request.accountId}/${request.batchId}/${request.taskId}/${request.attempt}${extensionOf(contentType)}`;
+  return `videos/${request.accountId}/${request.batchId}/${request.taskId}-${request.attempt}${extensionOf(contentType)}`;
 }
 
 /** Base64 characters decoded per chunk: a multiple of 4, 48 KiB of video each. */

@@ -58,7 +58,7 @@ export class StorageError extends Error {
   readonly transient = true;
 }
 
-/** Keys are ours (`videos/<account>/<batch>/<task>/<attempt>.mp4`): a narrow, path-safe alphabet. */
+/** Keys are ours (`videos/<account>/<batch>/<task>-<attempt>.mp4`): a narrow, path-safe alphabet. */
 const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
 export function isValidKey(key: string): boolean {
