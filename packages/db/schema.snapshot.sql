@@ -41,7 +41,8 @@ CREATE TABLE accounts (
   status account_status NOT NULL DEFAULT 'active'::account_status,
   balance integer NOT NULL DEFAULT 0,
   created_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  updated_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP
+  updated_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  video_retention_seconds integer NOT NULL DEFAULT 2592000
 );
 
 CREATE TABLE admin_sessions (
@@ -113,7 +114,8 @@ CREATE TABLE batch_jobs (
   updated_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
   started_at timestamp(3) with time zone,
   finished_at timestamp(3) with time zone,
-  settled_at timestamp(3) with time zone
+  settled_at timestamp(3) with time zone,
+  retried_from_batch_id uuid
 );
 
 CREATE TABLE credit_ledger (
@@ -213,7 +215,15 @@ CREATE TABLE video_tasks (
   created_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
   updated_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
   started_at timestamp(3) with time zone,
-  finished_at timestamp(3) with time zone
+  finished_at timestamp(3) with time zone,
+  output_content_type text,
+  output_deleted_at timestamp(3) with time zone,
+  output_duration_seconds double precision,
+  output_expires_at timestamp(3) with time zone,
+  output_key text,
+  output_sha256 text,
+  output_size bigint,
+  output_stored_at timestamp(3) with time zone
 );
 
 CREATE TABLE webhook_attempts (
@@ -261,6 +271,8 @@ ALTER TABLE accounts ADD CONSTRAINT accounts_name_present CHECK ((btrim(name) <>
 
 ALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY (id);
 
+ALTER TABLE accounts ADD CONSTRAINT accounts_video_retention_range CHECK (((video_retention_seconds >= 1) AND (video_retention_seconds <= 315360000)));
+
 ALTER TABLE admin_sessions ADD CONSTRAINT admin_sessions_pkey PRIMARY KEY (id);
 
 ALTER TABLE admin_sessions ADD CONSTRAINT admin_sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES admin_users(id) ON UPDATE CASCADE ON DELETE CASCADE;
@@ -292,6 +304,10 @@ ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_pkey PRIMARY KEY (id);
 ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_request_id_length CHECK (((request_id IS NULL) OR ((char_length(request_id) >= 1) AND (char_length(request_id) <= 255))));
 
 ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_required_credits_non_negative CHECK ((required_credits >= 0));
+
+ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_retried_from_batch_id_fkey FOREIGN KEY (retried_from_batch_id) REFERENCES batch_jobs(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_retry_not_self CHECK ((retried_from_batch_id IS DISTINCT FROM id));
 
 ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_settled_at_iff_settled CHECK (((settlement_status = 'pending'::settlement_status) = (settled_at IS NULL)));
 
@@ -398,6 +414,18 @@ ALTER TABLE video_tasks ADD CONSTRAINT video_tasks_failure_has_code CHECK (((sta
 
 ALTER TABLE video_tasks ADD CONSTRAINT video_tasks_model_fkey FOREIGN KEY (model) REFERENCES models(id) ON UPDATE CASCADE ON DELETE RESTRICT;
 
+ALTER TABLE video_tasks ADD CONSTRAINT video_tasks_output_deleted_when_stored CHECK (((output_deleted_at IS NULL) OR (output_key IS NOT NULL)));
+
+ALTER TABLE video_tasks ADD CONSTRAINT video_tasks_output_duration_positive CHECK (((output_duration_seconds IS NULL) OR (output_duration_seconds > (0)::double precision)));
+
+ALTER TABLE video_tasks ADD CONSTRAINT video_tasks_output_on_success CHECK (((output_key IS NULL) OR (status = 'succeeded'::task_status)));
+
+ALTER TABLE video_tasks ADD CONSTRAINT video_tasks_output_sha256_hex CHECK (((output_sha256 IS NULL) OR (output_sha256 ~ '^[0-9a-f]{64}$'::text)));
+
+ALTER TABLE video_tasks ADD CONSTRAINT video_tasks_output_size_non_negative CHECK (((output_size IS NULL) OR (output_size >= 0)));
+
+ALTER TABLE video_tasks ADD CONSTRAINT video_tasks_output_whole CHECK ((((output_key IS NULL) = (output_size IS NULL)) AND ((output_key IS NULL) = (output_content_type IS NULL)) AND ((output_key IS NULL) = (output_sha256 IS NULL)) AND ((output_key IS NULL) = (output_stored_at IS NULL)) AND ((output_key IS NULL) = (output_expires_at IS NULL))));
+
 ALTER TABLE video_tasks ADD CONSTRAINT video_tasks_pkey PRIMARY KEY (id);
 
 ALTER TABLE video_tasks ADD CONSTRAINT video_tasks_prompt_present CHECK ((btrim(prompt) <> ''::text));
@@ -450,6 +478,8 @@ CREATE INDEX batch_jobs_account_id_request_id_idx ON public.batch_jobs USING btr
 
 CREATE INDEX batch_jobs_created_at_id_idx ON public.batch_jobs USING btree (created_at DESC, id DESC);
 
+CREATE INDEX batch_jobs_retried_from_batch_id_idx ON public.batch_jobs USING btree (retried_from_batch_id);
+
 CREATE INDEX batch_jobs_status_created_at_idx ON public.batch_jobs USING btree (status, created_at);
 
 CREATE INDEX credit_ledger_account_id_created_at_idx ON public.credit_ledger USING btree (account_id, created_at);
@@ -487,6 +517,10 @@ CREATE INDEX video_tasks_failed_by_code ON public.video_tasks USING btree (error
 CREATE INDEX video_tasks_failed_recent ON public.video_tasks USING btree (finished_at DESC, id DESC) WHERE (status = 'failed'::task_status);
 
 CREATE INDEX video_tasks_failed_text_trgm ON public.video_tasks USING gin ((((prompt || ' '::text) || COALESCE(error_message, ''::text))) gin_trgm_ops) WHERE (status = 'failed'::task_status);
+
+CREATE INDEX video_tasks_output_by_account ON public.video_tasks USING btree (account_id) INCLUDE (output_size) WHERE ((output_key IS NOT NULL) AND (output_deleted_at IS NULL));
+
+CREATE INDEX video_tasks_output_expiry ON public.video_tasks USING btree (output_expires_at) WHERE ((output_key IS NOT NULL) AND (output_deleted_at IS NULL));
 
 CREATE INDEX video_tasks_status_finished_at_idx ON public.video_tasks USING btree (status, finished_at);
 
@@ -527,6 +561,25 @@ BEGIN
   END IF;
   IF TG_OP = 'UPDATE' AND NEW.balance IS DISTINCT FROM OLD.balance AND pg_trigger_depth() < 2 THEN
     RAISE EXCEPTION 'accounts.balance changes only through credit_ledger entries'
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.batch_jobs_guard_retry()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF NEW.retried_from_batch_id IS NOT NULL AND NOT EXISTS (
+      SELECT 1 FROM batch_jobs o
+       WHERE o.id = NEW.retried_from_batch_id AND o.account_id = NEW.account_id) THEN
+    RAISE EXCEPTION 'batch % retries a batch of another account', NEW.id
+      USING ERRCODE = 'check_violation';
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.retried_from_batch_id IS DISTINCT FROM OLD.retried_from_batch_id THEN
+    RAISE EXCEPTION 'batch % keeps the batch it retries', NEW.id
       USING ERRCODE = 'check_violation';
   END IF;
   RETURN NEW;
@@ -673,6 +726,24 @@ BEGIN
 END;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.video_tasks_guard_output()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF OLD.output_deleted_at IS NOT NULL AND NEW.output_deleted_at IS DISTINCT FROM OLD.output_deleted_at THEN
+    RAISE EXCEPTION 'task %: a deleted video stays deleted', OLD.id USING ERRCODE = 'check_violation';
+  END IF;
+  IF OLD.output_key IS NOT NULL AND (
+      NEW.output_key IS DISTINCT FROM OLD.output_key
+      OR NEW.output_sha256 IS DISTINCT FROM OLD.output_sha256
+      OR NEW.output_size IS DISTINCT FROM OLD.output_size) THEN
+    RAISE EXCEPTION 'task %: a stored video is never replaced', OLD.id USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.video_tasks_guard_terminal()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -694,6 +765,8 @@ CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log
 
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION reject_append_only_change();
 
+CREATE TRIGGER batch_jobs_retry_link BEFORE INSERT OR UPDATE OF retried_from_batch_id ON public.batch_jobs FOR EACH ROW EXECUTE FUNCTION batch_jobs_guard_retry();
+
 CREATE TRIGGER credit_ledger_append_only BEFORE DELETE OR UPDATE ON public.credit_ledger FOR EACH ROW EXECUTE FUNCTION reject_append_only_change();
 
 CREATE TRIGGER credit_ledger_apply_to_balance BEFORE INSERT ON public.credit_ledger FOR EACH ROW EXECUTE FUNCTION credit_ledger_before_insert();
@@ -707,6 +780,8 @@ CREATE TRIGGER provider_costs_append_only BEFORE DELETE OR UPDATE ON public.prov
 CREATE TRIGGER provider_costs_no_truncate BEFORE TRUNCATE ON public.provider_costs FOR EACH STATEMENT EXECUTE FUNCTION reject_append_only_change();
 
 CREATE TRIGGER video_tasks_cost_is_final BEFORE UPDATE OF cost_credits ON public.video_tasks FOR EACH ROW WHEN ((new.cost_credits IS DISTINCT FROM old.cost_credits)) EXECUTE FUNCTION video_tasks_guard_cost();
+
+CREATE TRIGGER video_tasks_output_is_final BEFORE UPDATE OF output_key, output_sha256, output_size, output_deleted_at ON public.video_tasks FOR EACH ROW EXECUTE FUNCTION video_tasks_guard_output();
 
 CREATE TRIGGER video_tasks_terminal_is_final BEFORE UPDATE OF status ON public.video_tasks FOR EACH ROW EXECUTE FUNCTION video_tasks_guard_terminal();
 

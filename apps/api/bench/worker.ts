@@ -41,6 +41,7 @@ import { runTaskJobs } from '../src/execution/run-tasks';
 import { lockBatches, settleIfComplete } from '../src/execution/settle';
 import { jobs } from '../src/jobs/definitions';
 import type { Logger } from '../src/platform/logger';
+import { temporaryStorage } from '../src/platform/object-store';
 import { type Queue, startQueue } from '../src/platform/queue';
 import { createProviderRegistry } from '../src/providers/registry';
 import { batchBody as benchBody } from './support/bodies';
@@ -226,6 +227,8 @@ async function startSystem(
         maxAttempts: envDefaults.TASK_MAX_ATTEMPTS,
         baseDelayMs: envDefaults.TASK_RETRY_BASE_MS,
       },
+      // Every succeeded video is kept, as in production: the bench times that copy too.
+      storage: temporaryStorage(),
       taskBatchSize: settings.batchSize,
       taskConcurrency: settings.concurrency,
       pollingIntervalSeconds: settings.pollingSeconds,
@@ -492,6 +495,7 @@ async function measurePhases(
         maxAttempts: envDefaults.TASK_MAX_ATTEMPTS,
         baseDelayMs: envDefaults.TASK_RETRY_BASE_MS,
       },
+      storage: temporaryStorage(),
     };
     const rows: PhaseRow[] = [];
     for (const size of PHASE_SIZES) {

@@ -188,6 +188,44 @@ const envFields = z.object({
     .string()
     .optional()
     .transform((value) => value !== undefined),
+  // Durable outputs (docs/storage.md): where every succeeded video is kept and how it is served.
+  /** `filesystem`: files under STORAGE_DIR (one machine); `s3`: any S3-compatible bucket. */
+  STORAGE_DRIVER: z
+    .enum(['filesystem', 's3'], { error: 'must be filesystem or s3' })
+    .default('filesystem'),
+  /** The filesystem store's directory; default `DATA_DIR/storage`. */
+  STORAGE_DIR: z.string().min(1).optional(),
+  /**
+   * Key of the API's signed download URLs (filesystem store), ≥ 32 characters; the same on every
+   * API process. Unset: one is generated once and kept in DATA_DIR.
+   */
+  STORAGE_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How long a signed download URL works. */
+  STORAGE_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(604_800).default(300),
+  /** Deadline of one copy of a finished video into the store (download and write). */
+  STORAGE_COPY_TIMEOUT_MS: z.coerce.number().int().min(1000).max(7_200_000).default(600_000),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name (3–63 characters)')
+    .optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** An S3-compatible service (MinIO, R2, …); unset: AWS. */
+  S3_ENDPOINT: z.url().optional(),
+  /** Both or neither; neither: the AWS SDK's default credential chain. */
+  S3_ACCESS_KEY_ID: secret.optional(),
+  S3_SECRET_ACCESS_KEY: secret.optional(),
+  /** `https://host/bucket/key` addressing, which most self-hosted stores need. */
+  S3_FORCE_PATH_STYLE: booleanString.default(false),
+  /** Prepended to every object key, e.g. `batchreel/`. */
+  S3_PREFIX: z
+    .string()
+    .regex(
+      /^([A-Za-z0-9][A-Za-z0-9._-]*\/)+$/,
+      'must be path segments ending in /, e.g. batchreel/',
+    )
+    .optional(),
+  /** Uploads one process runs at once (each holds one 5 MiB part in memory). */
+  S3_MAX_CONCURRENT_UPLOADS: z.coerce.number().int().min(1).max(256).default(8),
   /** Where the embedded PostgreSQL cluster and local state live when DATABASE_URL is unset. */
   DATA_DIR: z.string().min(1).default(join(REPO_ROOT, '.data')),
   /**
@@ -203,6 +241,20 @@ export const envSchema = envFields.superRefine((env, ctx) => {
     if (env[url] && !env[key]) {
       ctx.addIssue({ code: 'custom', path: [url], message: `is set but ${key} is not` });
     }
+  }
+  if (env.STORAGE_DRIVER === 's3' && !env.S3_BUCKET) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['S3_BUCKET'],
+      message: 'is required with STORAGE_DRIVER=s3',
+    });
+  }
+  if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'],
+      message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together',
+    });
   }
 });
 

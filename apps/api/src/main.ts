@@ -16,6 +16,7 @@ import { createMetricsRegistry } from './metrics/registry';
 import { type BannerSignIn, formatBanner } from './platform/banner';
 import { openDatabase } from './platform/database';
 import { createLogger } from './platform/logger';
+import { storageFromEnv } from './platform/object-store';
 import { prettyLogDestination } from './platform/pretty-log';
 import { startQueue } from './platform/queue';
 import { createProviderRegistry, liveProvidersFromEnv } from './providers/registry';
@@ -71,6 +72,8 @@ async function main() {
   const metrics = createMetricsRegistry();
   // The demo webhook receiver: served by the API, the one private target the worker may reach.
   const demoReceiver = demoReceiverEnabled(env) ? demoReceiverEndpoint(publicBaseUrl(env)) : null;
+  // Where videos are kept: the worker writes them, the API delivers them (docs/storage.md).
+  const storage = await storageFromEnv(env);
 
   let signIn: BannerSignIn | null = null;
   if (role !== 'worker') {
@@ -121,6 +124,7 @@ async function main() {
         ...liveProvidersFromEnv(env),
       }),
       retry: { maxAttempts: env.TASK_MAX_ATTEMPTS, baseDelayMs: env.TASK_RETRY_BASE_MS },
+      storage,
       taskBatchSize: env.WORKER_TASK_BATCH_SIZE,
       taskConcurrency: env.WORKER_TASK_CONCURRENCY,
       pollingIntervalSeconds: env.WORKER_POLL_SECONDS,
@@ -144,6 +148,7 @@ async function main() {
           logger,
           metrics,
           adminAssetsDir: ADMIN_ASSETS_DIR,
+          storage,
           statementKey: await loadStatementKey(env.STATEMENT_SIGNING_KEY, env.DATA_DIR),
           config: {
             // Local development and tests deliver webhooks to http://localhost; production is https-only.
@@ -151,6 +156,7 @@ async function main() {
             rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
             metricsToken: env.METRICS_TOKEN ?? null,
             demoWebhookReceiver: demoReceiver,
+            publicBaseUrl: env.PUBLIC_BASE_URL ? publicBaseUrl(env) : null,
           },
         });
   if (app) await app.listen({ port: env.PORT, host: env.HOST });

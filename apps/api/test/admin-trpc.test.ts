@@ -25,6 +25,7 @@ const ACCESS: Record<string, Access> = {
   'batches.billing': 'finance',
   'batches.quote': 'finance',
   'batches.create': 'finance',
+  'batches.retryFailed': 'finance',
 
   'accounts.list': 'support',
   'accounts.get': 'support',
@@ -58,6 +59,10 @@ const ACCESS: Record<string, Access> = {
 
   'costs.report': 'finance',
   'costs.setCreditValue': 'finance',
+
+  'storage.byAccount': 'support',
+  'storage.accountStorage': 'support',
+  'storage.setRetention': 'admin',
 };
 
 /** Procedures that move or reveal money: support must be refused every one of them. */
@@ -68,6 +73,7 @@ const MONEY = [
   'batches.billing',
   'batches.quote',
   'batches.create',
+  'batches.retryFailed',
   'ledger.list',
   'ledger.dashboard',
   'ledger.integrity',
@@ -121,6 +127,10 @@ const INPUTS: Record<string, () => unknown | Promise<unknown>> = {
   'batches.billing': () => ({ batchId }),
   'batches.quote': () => ({ accountId, request: batchRequest() }),
   'batches.create': () => ({ accountId, request: batchRequest() }),
+  'batches.retryFailed': async () => ({ batchId: await settledBatchWithAFailure() }),
+  'storage.byAccount': () => undefined,
+  'storage.accountStorage': () => ({ accountId }),
+  'storage.setRetention': () => ({ accountId, retentionSeconds: 30 * 86_400 }),
   'accounts.list': () => undefined,
   'accounts.get': () => ({ accountId }),
   'accounts.topUp': () => ({ accountId, credits: 100, reason: 'Invoice paid' }),
@@ -168,6 +178,26 @@ const INPUTS: Record<string, () => unknown | Promise<unknown>> = {
   }),
   'costs.setCreditValue': () => ({ usdMicrosPerCredit: 10_000 }),
 };
+
+/** A batch that never ran (nothing frozen) and settled with its one task failed. */
+async function settledBatchWithAFailure() {
+  const model = await t.db.model.findUniqueOrThrow({ where: { id: DEMO.model.id } });
+  const { batch, tasks } = await createBatch(t.db, { accountId, model, taskCount: 1 });
+  await t.db.videoTask.update({
+    where: { id: tasks[0]?.id },
+    data: {
+      status: 'failed',
+      errorCode: 'timeout',
+      errorMessage: 'timeout',
+      finishedAt: new Date(),
+    },
+  });
+  await t.db.batchJob.update({
+    where: { id: batch.id },
+    data: { status: 'failed', settlementStatus: 'settled', failedCount: 1, settledAt: new Date() },
+  });
+  return batch.id;
+}
 
 const modelSettings = {
   displayName: 'Matrix model',

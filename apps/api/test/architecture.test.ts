@@ -36,6 +36,9 @@ const LAYERS: Record<string, Layer> = {
   ledger: 'domain',
   metrics: 'domain',
   models: 'domain',
+  // Durable outputs: persisting finished videos, delivering them (signed links, manifest, ZIP),
+  // retention. The object store itself is a primitive (platform/object-store).
+  outputs: 'domain',
   providers: 'domain',
   staff: 'domain',
   webhooks: 'domain',

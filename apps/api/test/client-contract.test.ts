@@ -16,10 +16,12 @@ import {
   BatchSchema,
   type CreateBatchRequestSchema,
   QuoteResponseSchema,
+  RetryAdmittedSchema,
   TaskPageSchema,
 } from '../src/batches/schemas';
 import type { ErrorResponseSchema, InsufficientCreditsResponseSchema } from '../src/http/schemas';
 import { BalanceSchema, LedgerPageSchema } from '../src/ledger/schemas';
+import { VideoRedirectSchema } from '../src/outputs/schemas';
 import {
   SigningSecretSchema,
   WebhookDeliveryPageSchema,
@@ -42,6 +44,10 @@ import { eventually, startWebhookReceiver, type WebhookReceiver } from './suppor
 interface Fixtures {
   batchId: string;
   deliveryId: string;
+  /** A succeeded task of `batchId`, whose video is stored. */
+  taskId: string;
+  /** A settled batch with a failed task. */
+  failedBatchId: string;
 }
 
 interface Operation<Schema extends z.ZodType, Answer> {
@@ -122,6 +128,35 @@ const OPERATIONS = {
     status: 202,
     call: (api, { deliveryId }) => api.redeliverWebhook(deliveryId),
   }),
+  getVideo: operation({
+    schema: VideoRedirectSchema,
+    status: 302,
+    call: (api, { taskId }) => api.videoLink(taskId),
+  }),
+  retryFailedTasks: operation({
+    schema: RetryAdmittedSchema,
+    status: 202,
+    call: async (api, { failedBatchId }) => (await api.retryFailed(failedBatchId)).batch,
+  }),
+};
+
+/** Operations that answer with a file (a stream), by `operationId`, and its content type. */
+const DOWNLOADS: Record<
+  string,
+  { contentType: string; call(api: TestClient, fixtures: Fixtures): Promise<ReadableStream> }
+> = {
+  getBatchManifestCsv: {
+    contentType: 'text/csv; charset=utf-8',
+    call: (api, { batchId }) => api.manifest(batchId, 'csv'),
+  },
+  getBatchManifestJsonl: {
+    contentType: 'application/x-ndjson; charset=utf-8',
+    call: (api, { batchId }) => api.manifest(batchId, 'jsonl'),
+  },
+  getBatchVideosZip: {
+    contentType: 'application/zip',
+    call: (api, { batchId }) => api.videosZip(batchId),
+  },
 };
 
 type Operations = typeof OPERATIONS;
@@ -171,6 +206,11 @@ describe('the client reaches every operation of the OpenAPI document', () => {
       webhook_url: receiver.url,
     });
     await waitUntilSettled(t, batch.batch_id);
+    const [task] = (await api.listTasks(batch.batch_id)).data;
+    const { batch: failing } = await api.createBatch({
+      items: [{ prompt: 'Refused [sim:content_policy]', model: DEMO_MODEL }],
+    });
+    await waitUntilSettled(t, failing.batch_id);
     const delivered = await eventually(
       async () =>
         (await api.webhookDeliveries({ batchId: batch.batch_id })).data.find(
@@ -179,7 +219,12 @@ describe('the client reaches every operation of the OpenAPI document', () => {
       20_000,
       'batch.completed to be delivered',
     );
-    fixtures = { batchId: batch.batch_id, deliveryId: delivered.delivery_id };
+    fixtures = {
+      batchId: batch.batch_id,
+      deliveryId: delivered.delivery_id,
+      taskId: task?.task_id ?? '',
+      failedBatchId: failing.batch_id,
+    };
   });
   afterAll(async () => {
     await t?.close();
@@ -192,7 +237,7 @@ describe('the client reaches every operation of the OpenAPI document', () => {
       Object.entries(methods ?? {}).flatMap(([method, op]) => {
         if (!op?.operationId) return [];
         const [status, answer] =
-          Object.entries(op.responses).find(([code]) => code.startsWith('2')) ?? [];
+          Object.entries(op.responses).find(([code]) => /^[23]/.test(code)) ?? [];
         const schema = answer?.content?.['application/json']?.schema as { $ref?: string };
         return [
           { id: op.operationId, method, template, status: Number(status), ref: schema?.$ref },
@@ -205,11 +250,15 @@ describe('the client reaches every operation of the OpenAPI document', () => {
       documented()
         .map((op) => op.id)
         .sort(),
-    ).toEqual(Object.keys(OPERATIONS).sort());
+    ).toEqual([...Object.keys(OPERATIONS), ...Object.keys(DOWNLOADS)].sort());
   });
 
   it("pairs each operation with the schema its route answers with (the document's component)", () => {
     for (const op of documented()) {
+      if (op.id in DOWNLOADS) {
+        expect(op.ref, `${op.id} answers with a file, not a JSON component`).toBeUndefined();
+        continue;
+      }
       const { schema, status } = OPERATIONS[op.id as keyof Operations];
       expect({ id: op.id, status: op.status, ref: op.ref }).toEqual({
         id: op.id,
@@ -222,8 +271,15 @@ describe('the client reaches every operation of the OpenAPI document', () => {
   it('calls each operation through its method and gets an answer the document declares', async () => {
     for (const op of documented()) {
       const api = await clientOf(t);
-      const answer = await OPERATIONS[op.id as keyof Operations].call(api, fixtures);
+      const download = DOWNLOADS[op.id];
+      const answer = download
+        ? await download.call(api, fixtures)
+        : await OPERATIONS[op.id as keyof Operations].call(api, fixtures);
       expect(answer, op.id).toBeTruthy();
+      if (download) {
+        expect(api.last.responseHeaders['content-type'], op.id).toBe(download.contentType);
+        await (answer as ReadableStream).cancel();
+      }
       const { method, path, status } = api.last;
       expect(
         { method: method.toLowerCase(), template: templateOf(doc, method, path), status },

@@ -85,4 +85,35 @@ describe('configuration', () => {
     });
     expect(() => loadEnv({ LOG_FORMAT: 'text' })).toThrow(/LOG_FORMAT: must be json or pretty/);
   });
+
+  it('keeps videos on the filesystem by default; S3 needs a bucket and both keys or neither', () => {
+    expect(loadEnv({})).toMatchObject({
+      STORAGE_DRIVER: 'filesystem',
+      STORAGE_URL_TTL_SECONDS: 300,
+      S3_REGION: 'us-east-1',
+      S3_FORCE_PATH_STYLE: false,
+    });
+    expect(
+      loadEnv({
+        STORAGE_DRIVER: 's3',
+        S3_BUCKET: 'batchreel-videos',
+        S3_ENDPOINT: 'https://minio.internal:9000',
+        S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+        S3_SECRET_ACCESS_KEY: 'secret-example',
+        S3_FORCE_PATH_STYLE: 'true',
+        S3_PREFIX: 'batchreel/',
+      }),
+    ).toMatchObject({ STORAGE_DRIVER: 's3', S3_FORCE_PATH_STYLE: true, S3_PREFIX: 'batchreel/' });
+    expect(() => loadEnv({ STORAGE_DRIVER: 's3' })).toThrow(
+      /S3_BUCKET: is required with STORAGE_DRIVER=s3/,
+    );
+    expect(() =>
+      loadEnv({ STORAGE_DRIVER: 's3', S3_BUCKET: 'batchreel-videos', S3_ACCESS_KEY_ID: 'AKIA' }),
+    ).toThrow(/S3_SECRET_ACCESS_KEY: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together/);
+    expect(() => loadEnv({ STORAGE_DRIVER: 'gcs' })).toThrow(
+      /STORAGE_DRIVER: must be filesystem or s3/,
+    );
+    expect(() => loadEnv({ S3_PREFIX: '/abs' })).toThrow(/S3_PREFIX/);
+    expect(() => loadEnv({ STORAGE_SIGNING_KEY: 'short' })).toThrow(/STORAGE_SIGNING_KEY/);
+  });
 });

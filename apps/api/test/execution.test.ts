@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers';
 import {
   clientOf,
+  DEMO_KEY,
   prompts,
   refusal,
   submitBatch,
@@ -79,10 +80,18 @@ describe('execution and settlement', () => {
     expect(balance.balance).toBe(before.balance - 190);
     await expectBooksBalance(batchId);
 
-    // A succeeded task's video_url resolves to something a browser can show.
+    // A succeeded task's video_url (with the API key) leads to something a browser can show:
+    // Batchreel's stored copy, through a signed download.
     const done = await api.listTasks(batchId, { status: 'succeeded', limit: 1 });
-    const video = await fetch(done.data[0]?.video_url ?? '');
+    expect(done.data[0]).toMatchObject({
+      video_status: 'stored',
+      video_content_type: 'image/svg+xml',
+    });
+    const video = await fetch(done.data[0]?.video_url ?? '', {
+      headers: { 'x-api-key': DEMO_KEY },
+    });
     expect(video.status).toBe(200);
+    expect(video.redirected).toBe(true);
     expect(video.headers.get('content-type')).toMatch(/image\/svg\+xml/);
     expect(await video.text()).toContain('A cat playing piano #0');
   });

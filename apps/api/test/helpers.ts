@@ -6,6 +6,7 @@ import { startWorker } from '../src/app/worker';
 import { demoReceiverEndpoint } from '../src/demo/receiver';
 import { seedDemoData } from '../src/demo/seed';
 import { createLogger } from '../src/platform/logger';
+import { type Storage, temporaryStorage } from '../src/platform/object-store';
 import type { OutboundPolicy } from '../src/platform/outbound';
 import { type Queue, startQueue } from '../src/platform/queue';
 import type { HttpVideosOptions } from '../src/providers/http-videos';
@@ -14,6 +15,8 @@ import { createProviderRegistry } from '../src/providers/registry';
 export interface TestApp {
   db: Database;
   queue: Queue;
+  /** The video store server and worker share (a temporary directory unless one was given). */
+  storage: Storage;
   app: FastifyInstance;
   /** `http://127.0.0.1:<port>` of the listening server. */
   baseUrl: string;
@@ -52,6 +55,8 @@ export async function startTestApp(
     worker?: TestWorkerOptions | boolean;
     /** A built admin SPA to serve at /admin (browser tests). */
     adminAssetsDir?: string;
+    /** The video store (default: a filesystem store in a temporary directory). */
+    storage?: Storage;
     /**
      * Serve the demo webhook receiver and let the worker reach it (as `SEED_DEMO` does in
      * `pnpm start`); the server then listens on a port chosen up front, part of its address.
@@ -65,6 +70,7 @@ export async function startTestApp(
   const queue = await startQueue(database.connectionString, logger, options.worker ? 6 : 2);
   if (options.seed ?? true) await seedDemoData(db);
   const port = options.demoReceiver ? await freePort() : 0;
+  const storage = options.storage ?? temporaryStorage();
   const demoReceiver = options.demoReceiver
     ? demoReceiverEndpoint(`http://127.0.0.1:${port}`)
     : null;
@@ -73,6 +79,7 @@ export async function startTestApp(
     queue,
     logger,
     adminAssetsDir: options.adminAssetsDir,
+    storage,
     config: {
       allowPrivateNetworks: true,
       rateLimitPerMinute: 100_000,
@@ -97,6 +104,7 @@ export async function startTestApp(
         httpVideos: w.httpVideos,
       }),
       retry: { maxAttempts: w.maxAttempts ?? 3, baseDelayMs: w.retryBaseMs ?? 50 },
+      storage,
       taskBatchSize: w.taskBatchSize ?? 25,
       taskConcurrency: w.taskConcurrency ?? 2,
       pollingIntervalSeconds: 0.5,
@@ -117,6 +125,7 @@ export async function startTestApp(
   return {
     db,
     queue,
+    storage,
     app,
     baseUrl,
     database,

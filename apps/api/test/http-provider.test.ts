@@ -94,7 +94,9 @@ describe('HTTP videos provider', () => {
     for (const poll of polls) expect(poll.headers.authorization).toBe(`Bearer ${KEY}`);
 
     // The URL serves the video to whoever holds the provider key (see the adapter's TSDoc).
-    const content = await fetch(result.videoUrl, { headers: { authorization: `Bearer ${KEY}` } });
+    const content = await fetch(result.videoUrl ?? '', {
+      headers: { authorization: `Bearer ${KEY}` },
+    });
     expect(content.status).toBe(200);
     expect(content.headers.get('content-type')).toBe('video/mp4');
     expect(Buffer.from(await content.arrayBuffer())).toEqual(FAKE_MP4);

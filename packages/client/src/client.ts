@@ -9,9 +9,11 @@ import type {
   DeliveryPage,
   LedgerPage,
   Quote,
+  RetryAdmitted,
   SigningSecret,
   Task,
   TaskPage,
+  VideoRedirect,
   WebhookDeliveryResponse,
 } from './types';
 
@@ -64,6 +66,10 @@ interface RequestOptions {
   signal?: AbortSignal;
   /** Sending it twice has the effect of sending it once (GETs are, always). */
   repeatable?: boolean;
+  /** Statuses besides 2xx that are answers, not errors (the video link's `302`). */
+  accept?: number[];
+  /** The answer is a file: its body is handed over as a stream, never read whole. */
+  download?: boolean;
 }
 
 /** Waits before the first and second retry when the API names none; doubled each time. */
@@ -226,6 +232,79 @@ export class BatchreelClient {
     return (await this.#request<Batch>('POST', path)).body;
   }
 
+  /**
+   * Re-runs a settled batch's failed tasks as a new batch (same prompts and parameters, quoted and
+   * admitted like any batch: `402 insufficient_credits`, idempotent on `requestId`), linked both
+   * ways (`retried_from_batch_id`, `retry_batch_ids`). `409 batch_not_settled` while the batch
+   * runs, `409 no_failed_tasks` when none failed.
+   */
+  async retryFailed(
+    batchId: string,
+    options: { requestId?: string } = {},
+  ): Promise<{ batch: RetryAdmitted; replayed: boolean }> {
+    const headers = { 'X-Request-ID': options.requestId ?? `client-${crypto.randomUUID()}` };
+    const path = `/video-batch/${encodeURIComponent(batchId)}/retry-failed`;
+    const answer = await this.#request<RetryAdmitted>('POST', path, { headers, repeatable: true });
+    return { batch: answer.body, replayed: answer.headers['idempotent-replayed'] === 'true' };
+  }
+
+  /**
+   * Where a task's video can be downloaded now: a signed URL that needs no API key, valid until
+   * `expires_at`, with the SHA-256 and size to check the download against (the stable
+   * `video_url` redirects there). `410 video_expired` once retention deleted it.
+   */
+  async videoLink(taskId: string): Promise<VideoRedirect> {
+    const path = `/videos/${encodeURIComponent(taskId)}`;
+    return (await this.#request<VideoRedirect>('GET', path, { accept: [302] })).body;
+  }
+
+  /**
+   * A task's video as a stream, from its signed URL (the API key is never sent there), with the
+   * link it came from: hash what you read and compare it with `link.sha256`.
+   */
+  async downloadVideo(
+    taskId: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ link: VideoRedirect; body: ReadableStream<Uint8Array> }> {
+    const link = await this.videoLink(taskId);
+    let response: Response;
+    try {
+      response = await this.#fetch(link.url, {
+        redirect: 'follow',
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw new BatchreelApiError({
+        status: 0,
+        code: 'network_error',
+        message: `Could not download the video of task ${taskId}: ${describeNetworkError(error)}`,
+        cause: error,
+      });
+    }
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => {});
+      throw new BatchreelApiError({
+        status: response.status,
+        code: 'download_failed',
+        message: `The signed download of task ${taskId} answered ${response.status}.`,
+      });
+    }
+    return { link, body: response.body };
+  }
+
+  /** A batch's results manifest (CSV or JSON Lines), streamed. */
+  async manifest(batchId: string, format: 'csv' | 'jsonl'): Promise<ReadableStream<Uint8Array>> {
+    const path = `/video-batch/${encodeURIComponent(batchId)}/manifest.${format}`;
+    return (await this.#request<ReadableStream<Uint8Array>>('GET', path, { download: true })).body;
+  }
+
+  /** Every stored video of a batch, and `manifest.csv`, as one ZIP, streamed as it is built. */
+  async videosZip(batchId: string): Promise<ReadableStream<Uint8Array>> {
+    const path = `/video-batch/${encodeURIComponent(batchId)}/videos.zip`;
+    return (await this.#request<ReadableStream<Uint8Array>>('GET', path, { download: true })).body;
+  }
+
   /** Balance, credits reserved by admitted batches, and available credits. */
   async balance(): Promise<Balance> {
     return (await this.#request<Balance>('GET', '/balance')).body;
@@ -353,6 +432,8 @@ export class BatchreelClient {
     try {
       response = await this.#fetch(url, {
         method,
+        // The API redirects only to signed downloads, which must never receive the API key.
+        redirect: 'manual',
         headers: requestHeaders,
         ...(hasBody ? { body: JSON.stringify(options.body) } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
@@ -365,6 +446,21 @@ export class BatchreelClient {
         message: `Could not reach ${method} ${url}: ${describeNetworkError(error)}`,
         cause: error,
       });
+    }
+
+    if (options.download && response.ok && response.body) {
+      const responseHeaders = Object.fromEntries(response.headers);
+      this.#onExchange?.({
+        method,
+        path: fullPath,
+        requestHeaders,
+        requestBody: options.body,
+        status: response.status,
+        responseHeaders,
+        responseBody: undefined,
+        durationMs: Math.round(performance.now() - started),
+      });
+      return { body: response.body as T, headers: responseHeaders };
     }
 
     let text: string;
@@ -405,7 +501,7 @@ export class BatchreelClient {
     });
 
     const requestId = response.headers.get('x-request-id');
-    if (!response.ok) {
+    if (!response.ok && !options.accept?.includes(response.status)) {
       throw errorFromResponse(
         response.status,
         body,

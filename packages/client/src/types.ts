@@ -96,6 +96,12 @@ export interface BatchAdmitted extends QuoteFields {
   enqueue: 'queued';
 }
 
+/** `retryFailed`: the new batch of the original's failed tasks, as admission answers it. */
+export interface RetryAdmitted extends BatchAdmitted {
+  /** The batch whose failed tasks this one runs again. */
+  retried_from_batch_id: string;
+}
+
 /** A batch: status, counts and billing (`GET /video-batch/{id}`). */
 export interface Batch {
   ok: true;
@@ -124,12 +130,25 @@ export interface Batch {
   breakdown: QuoteLine[];
   webhook_url: string | null;
   metadata: Record<string, string> | null;
+  /** The batch whose failed tasks this one re-runs (`retryFailed`); null otherwise. */
+  retried_from_batch_id: string | null;
+  /** Batches made from this one's failed tasks by `retryFailed`, oldest first. */
+  retry_batch_ids: string[];
+  /** Where the results are downloaded: paths on the API (the client's download methods use them). */
+  results: BatchResults;
   created_at: Timestamp;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
   settled_at: Timestamp | null;
   /** This batch's webhook events and how their delivery stands, oldest first. */
   webhook_deliveries: BatchWebhookDelivery[];
+}
+
+/** A batch's result downloads: paths on the API, sent with the API key. */
+export interface BatchResults {
+  manifest_csv: string;
+  manifest_jsonl: string;
+  videos_zip: string;
 }
 
 /** How one event of a batch stands with its webhook (every attempt: `webhookDelivery(id)`). */
@@ -152,7 +171,26 @@ export interface BatchWebhookDelivery {
 }
 
 /** A batch in a list (`GET /video-batches`): the batch read without `ok` and `breakdown`. */
-export type BatchSummary = Omit<Batch, 'ok' | 'breakdown' | 'webhook_deliveries'>;
+export type BatchSummary = Omit<
+  Batch,
+  'ok' | 'breakdown' | 'webhook_deliveries' | 'retry_batch_ids' | 'results'
+>;
+
+/** Where a task's video stands. */
+export type VideoStatus = 'none' | 'stored' | 'expired' | 'external';
+
+/** `GET /videos/{task_id}`: the signed download the stable link redirects to. */
+export interface VideoRedirect {
+  ok: true;
+  task_id: string;
+  /** Works without the API key until `expires_at`. */
+  url: string;
+  expires_at: Timestamp;
+  sha256: string;
+  size_bytes: number;
+  content_type: string;
+  filename: string;
+}
 
 /** One video task of a batch. */
 export interface Task {
@@ -167,7 +205,23 @@ export interface Task {
   cost_credits: number;
   /** Whether the price went back to the balance (a `batch_refund` ledger entry). */
   refunded: boolean;
+  /**
+   * Batchreel's stable link to the video (send the API key; it redirects to a short-lived signed
+   * download): `downloadVideo` follows it. Null until the task succeeds and once it expired.
+   */
   video_url: string | null;
+  /** `stored` (downloadable), `expired` (deleted by retention), `none`, or `external` (old tasks). */
+  video_status: VideoStatus;
+  /** SHA-256 of the stored video, lower-case hex: check the download against it. */
+  video_sha256: string | null;
+  video_size_bytes: number | null;
+  video_content_type: string | null;
+  video_duration_seconds: number | null;
+  video_stored_at: Timestamp | null;
+  /** When retention deletes (or deleted) the video. */
+  video_expires_at: Timestamp | null;
+  /** When retention deleted the video. */
+  video_expired_at: Timestamp | null;
   /** Stable code: `timeout`, `provider_error`, `content_policy`, `network_error`, `canceled`, … */
   error_code: string | null;
   error_message: string | null;

@@ -45,14 +45,16 @@ describe('batchreel submit → watch → results', () => {
     expect(results.code).toBe(0);
     expect(results.stdout).toContain(`Wrote 50 rows`);
     const rows: string[][] = parse(await readFile(out, 'utf8'));
-    expect(rows[0]).toEqual(['index', 'prompt', 'status', 'video_url', 'error']);
+    expect(rows[0]).toEqual(['index', 'prompt', 'status', 'video_url', 'error', 'video_sha256']);
     expect(rows).toHaveLength(51);
     rows.slice(1).forEach((row, i) => {
       expect(row[0]).toBe(String(i));
       expect(row[1]).toBe(`Video ${i}`);
       expect(row[2]).toBe('succeeded');
-      expect(row[3]).toMatch(/^http:\/\/.+\/simulator\/videos\//);
+      // Batchreel's own stable link to the stored video, and its checksum.
+      expect(row[3]).toMatch(/^http:\/\/.+\/api\/enterprise\/videos\/[0-9a-f-]{36}$/);
       expect(row[4]).toBe('');
+      expect(row[5]).toMatch(/^[0-9a-f]{64}$/);
     });
 
     const toStdout = await cli(['results', batchId, '--out', '-']);
@@ -338,7 +340,7 @@ describe('short batch ids', () => {
     expect((await cli(['watch', short, '--interval', '0.2'])).code).toBe(0);
     const manifest = await cli(['results', short]);
     expect(manifest.code).toBe(0);
-    expect(manifest.stdout.split('\n')[0]).toBe('index,prompt,status,video_url,error');
+    expect(manifest.stdout.split('\n')[0]).toBe('index,prompt,status,video_url,error,video_sha256');
   }, 90_000); // six CLI runs one after another, each a new Node process
 
   it('says why when a short id finds no batch or is too short to look up', async () => {

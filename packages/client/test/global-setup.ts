@@ -12,6 +12,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Base URL of the running API, e.g. `http://127.0.0.1:41234`. */
     apiUrl: string;
+    /** The API's `DATA_DIR` (its video store is `videos/` in it), for tests that damage a file. */
+    dataDir: string;
   }
 }
 
@@ -112,6 +114,7 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   project.provide('apiUrl', url);
+  project.provide('dataDir', dataDir);
 
   return async () => {
     await stop(child);

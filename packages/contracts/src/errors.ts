@@ -14,6 +14,8 @@ export const TASK_ERROR_CODES = [
   'lost',
   'canceled',
   'insufficient_credits',
+  /** Batchreel's own video store failed to keep the finished video (transient, retried). */
+  'storage_error',
 ] as const;
 export type TaskErrorCode = (typeof TASK_ERROR_CODES)[number];
 
@@ -43,6 +45,11 @@ export const ERROR_CODES = {
     description:
       '`required_credits` exceeds `available_credits`; nothing was created, reserved or charged.',
   },
+  forbidden: {
+    status: 403,
+    description:
+      'A signed download URL that was altered, or whose time is up (`expired`): ask the API for a new one.',
+  },
   not_found: { status: 404, description: 'No such resource for this account.' },
   route_not_found: { status: 404, description: 'No such route.' },
   request_timeout: {
@@ -57,6 +64,21 @@ export const ERROR_CODES = {
   not_cancellable: {
     status: 409,
     description: 'The batch cannot be canceled in its current state.',
+  },
+  video_not_available: {
+    status: 409,
+    description:
+      'The task has no stored video: it has not succeeded (yet), or it succeeded before videos were kept.',
+  },
+  batch_not_settled: {
+    status: 409,
+    description: 'The batch is still running; retry its failed tasks once it has settled.',
+  },
+  no_failed_tasks: { status: 409, description: 'The batch has no failed task to retry.' },
+  video_expired: {
+    status: 410,
+    description:
+      "The video was deleted at the end of the account's retention period; `expired_at` says when.",
   },
   delivery_in_progress: {
     status: 409,

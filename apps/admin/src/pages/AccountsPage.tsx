@@ -10,11 +10,16 @@ import { type RouterOutputs, trpc } from '../trpc';
 import { ApiKeysModal } from './accounts/ApiKeysModal';
 import { GrantModal } from './accounts/GrantModal';
 import { OnboardModal } from './accounts/OnboardModal';
+import { StorageModal } from './accounts/StorageModal';
+import { useBytes } from './batch/VideoCell';
 
 export type Account = RouterOutputs['accounts']['list'][number];
 
 /** What the open modal is doing, and for which account. */
-type Action = { kind: 'topup' | 'adjust' | 'keys'; account: Account } | { kind: 'onboard' } | null;
+type Action =
+  | { kind: 'topup' | 'adjust' | 'keys' | 'storage'; account: Account }
+  | { kind: 'onboard' }
+  | null;
 
 /** Balances (balance, reserved, available) and the money and key actions on each account. */
 export function AccountsPage() {
@@ -22,6 +27,10 @@ export function AccountsPage() {
   const canMoveMoney = useCan('finance');
   const canManageKeys = useCan('admin');
   const accounts = trpc.accounts.list.useQuery();
+  const storage = trpc.storage.byAccount.useQuery();
+  const bytes = useBytes();
+  const usageOf = (accountId: string) =>
+    storage.data?.find((entry) => entry.accountId === accountId);
   const [action, setAction] = useState<Action>(null);
   const close = () => setAction(null);
 
@@ -50,6 +59,7 @@ export function AccountsPage() {
                   <Table.Th ta="right">{t('accounts.balance')}</Table.Th>
                   <Table.Th ta="right">{t('accounts.reserved')}</Table.Th>
                   <Table.Th ta="right">{t('accounts.available')}</Table.Th>
+                  <Table.Th ta="right">{t('accounts.storage.used')}</Table.Th>
                   <Table.Th>{t('common.actions')}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -70,6 +80,22 @@ export function AccountsPage() {
                     </Table.Td>
                     <Table.Td ta="right" data-testid="account-available">
                       <Num value={account.availableCredits} />
+                    </Table.Td>
+                    <Table.Td ta="right" data-testid="account-storage">
+                      {(() => {
+                        const usage = usageOf(account.accountId);
+                        return usage ? (
+                          <Text size="sm" span>
+                            {bytes(usage.storedBytes)}
+                            <Text span size="xs" c="dimmed">
+                              {' · '}
+                              {t('accounts.storage.videoCount', { count: usage.storedVideos })}
+                            </Text>
+                          </Text>
+                        ) : (
+                          '—'
+                        );
+                      })()}
                     </Table.Td>
                     <Table.Td>
                       <Group gap="xs" wrap="nowrap">
@@ -100,6 +126,14 @@ export function AccountsPage() {
                             </Button>
                           </>
                         )}
+                        <Button
+                          size="xs"
+                          variant="default"
+                          onClick={() => setAction({ kind: 'storage', account })}
+                          data-testid="storage-button"
+                        >
+                          {t('accounts.storage.button')}
+                        </Button>
                         {canManageKeys && (
                           <Button
                             size="xs"
@@ -129,6 +163,11 @@ export function AccountsPage() {
       <ApiKeysModal
         key={action?.kind === 'keys' ? action.account.accountId : 'none'}
         account={action?.kind === 'keys' ? action.account : null}
+        onClose={close}
+      />
+      <StorageModal
+        key={action?.kind === 'storage' ? `storage:${action.account.accountId}` : 'no-storage'}
+        account={action?.kind === 'storage' ? action.account : null}
         onClose={close}
       />
       <OnboardModal opened={action?.kind === 'onboard'} onClose={close} />

@@ -10,6 +10,7 @@ import { cancelRoutes } from '../execution/routes';
 import { ApiError, invalidRequest } from '../http/errors';
 import type { EnterpriseRoute, RouteDeps } from '../http/route';
 import { accountRoutes } from '../ledger/routes';
+import { outputRoutes } from '../outputs/routes';
 import { webhookRoutes } from '../webhooks/routes';
 import { buildOpenApiDocument } from './openapi';
 
@@ -27,6 +28,7 @@ declare module 'fastify' {
 export const enterpriseRoutes: EnterpriseRoute[] = [
   ...batchRoutes,
   ...cancelRoutes,
+  ...outputRoutes,
   ...accountRoutes,
   ...webhookRoutes,
 ];
@@ -65,7 +67,13 @@ function clientRequestId(request: FastifyRequest): string | null {
  * OpenAPI document plus a readable reference generated from the same route table.
  */
 export async function enterpriseApi(app: FastifyInstance, options: EnterpriseOptions) {
-  const deps: RouteDeps = { db: options.db, queue: options.queue, config: options.config };
+  const deps: RouteDeps = {
+    db: options.db,
+    queue: options.queue,
+    config: options.config,
+    storage: options.storage,
+    publicBaseUrl: options.publicBaseUrl,
+  };
   app.decorateRequest('principal', null);
 
   await app.register(rateLimit, {
@@ -137,13 +145,17 @@ export async function enterpriseApi(app: FastifyInstance, options: EnterpriseOpt
           rawBody: request.body,
           requestId: request.id,
           clientRequestId: clientRequestId(request),
+          baseUrl: options.publicBaseUrl ?? `${request.protocol}://${request.host}`,
           request,
           reply,
           deps,
         });
+        const download = route.responses[result.status]?.download;
         return reply
           .code(result.status)
-          .headers(result.headers ?? {})
+          .headers(
+            download ? { 'content-type': download, ...result.headers } : (result.headers ?? {}),
+          )
           .send(result.body);
       },
     });

@@ -93,7 +93,7 @@ function operation(route: EnterpriseRoute): ZodOpenApiOperationObject {
                   }
                 : {}),
             },
-            content: { 'application/json': { schema: response.schema } },
+            content: { [response.download ?? 'application/json']: { schema: response.schema } },
           },
         ]),
       ),
@@ -123,7 +123,16 @@ export function buildOpenApiDocument(routes: EnterpriseRoute[]) {
       ].join('\n'),
     },
     tags: [
-      { name: 'Batches', description: 'Submit, quote, follow and cancel batches.' },
+      {
+        name: 'Batches',
+        description:
+          'Submit, quote, follow and cancel batches; download their results; retry their failed tasks.',
+      },
+      {
+        name: 'Videos',
+        description:
+          "Every succeeded video is kept by Batchreel with its SHA-256 and size until the account's retention period ends; a task's `video_url` redirects to a short-lived signed download.",
+      },
       { name: 'Account', description: 'Credits: balance and statement.' },
       {
         name: 'Webhooks',

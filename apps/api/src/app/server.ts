@@ -8,7 +8,9 @@ import { registerErrorHandling } from '../http/error-handler';
 import { clientErrorHandler, frameworkErrors, refuseMalformed } from '../http/framework-errors';
 import { createMetricsRegistry } from '../metrics/registry';
 import { registerMetrics } from '../metrics/routes';
+import { registerSignedObjectRoute } from '../outputs/file-routes';
 import type { Logger } from '../platform/logger';
+import { type Storage, temporaryStorage } from '../platform/object-store';
 import type { OwnEndpoint } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import { registerSimulatorRoutes } from '../providers/routes';
@@ -32,6 +34,8 @@ export interface ServerConfig {
    * `webhook_url`, when set (`SEED_DEMO` or `DEMO_WEBHOOK_RECEIVER`); null: off.
    */
   demoWebhookReceiver: OwnEndpoint | null;
+  /** `PUBLIC_BASE_URL`: the address links in answers use; null: each request's own address. */
+  publicBaseUrl: string | null;
 }
 
 export interface ServerDeps {
@@ -43,6 +47,11 @@ export interface ServerDeps {
   metrics?: Registry;
   /** Ed25519 key that signs settlement statements (a throwaway one when absent, e.g. in tests). */
   statementKey?: import('node:crypto').KeyObject | undefined;
+  /**
+   * Where videos are kept (the worker writes them, this server delivers them); a throwaway
+   * filesystem store when absent (tests that never look at a video).
+   */
+  storage?: Storage | undefined;
   /** The built admin SPA (`apps/admin/dist`), served at /admin when present. */
   adminAssetsDir?: string | undefined;
 }
@@ -52,6 +61,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   rateLimitPerMinute: 600,
   metricsToken: null,
   demoWebhookReceiver: null,
+  publicBaseUrl: null,
 };
 
 /**
@@ -62,6 +72,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
  */
 export async function buildServer(deps: ServerDeps) {
   const config = { ...DEFAULT_SERVER_CONFIG, ...deps.config };
+  const storage = deps.storage ?? temporaryStorage();
   const app = Fastify({
     // Typed as Fastify's logger interface so route plugins see one FastifyInstance type.
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -96,10 +107,13 @@ export async function buildServer(deps: ServerDeps) {
   });
   registerHealthRoutes(app, deps);
   registerSimulatorRoutes(app, deps.db);
+  registerSignedObjectRoute(app, storage);
   await app.register(enterpriseApi, {
     prefix: ENTERPRISE_PREFIX,
     db: deps.db,
     queue: deps.queue,
+    storage,
+    publicBaseUrl: config.publicBaseUrl,
     config: {
       allowPrivateNetworks: config.allowPrivateNetworks,
       ownEndpoint: config.demoWebhookReceiver,
@@ -110,6 +124,6 @@ export async function buildServer(deps: ServerDeps) {
   if (config.demoWebhookReceiver) {
     await registerDemoReceiver(app, { db: deps.db, endpoint: config.demoWebhookReceiver });
   }
-  await registerAdminApp(app, deps);
+  await registerAdminApp(app, { ...deps, storage });
   return app;
 }

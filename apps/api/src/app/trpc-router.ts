@@ -6,6 +6,7 @@ import { costsAdminRouter } from '../costs/admin-router';
 import { retirementAdminRouter } from '../execution/retirement-router';
 import { ledgerAdminRouter } from '../ledger/admin-router';
 import { modelsAdminRouter } from '../models/admin-router';
+import { outputsAdminRouter } from '../outputs/admin-router';
 import { mergeRouters, router } from '../trpc/trpc';
 import { webhooksAdminRouter } from '../webhooks/admin-router';
 
@@ -19,6 +20,7 @@ export const appRouter = router({
   users: usersAdminRouter,
   models: mergeRouters(modelsAdminRouter, retirementAdminRouter),
   costs: costsAdminRouter,
+  storage: outputsAdminRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,7 +5,9 @@ import { repairStuckWork } from '../execution/repair';
 import { type RetryPolicy, runTaskJobs } from '../execution/run-tasks';
 import { jobs } from '../jobs/definitions';
 import { workerMetrics } from '../metrics/registry';
+import { sweepExpiredVideos } from '../outputs/retention';
 import type { Logger } from '../platform/logger';
+import type { Storage } from '../platform/object-store';
 import { createOutboundClient, type OutboundPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import type { ProviderRegistry } from '../providers/registry';
@@ -19,6 +21,8 @@ export interface WorkerOptions {
   metrics?: Registry;
   providers: ProviderRegistry;
   retry: RetryPolicy;
+  /** Where succeeded videos are kept; the retention sweep deletes from it too. */
+  storage: Storage;
   /** Task jobs fetched per poll, and how many such fetch loops run in this process. */
   taskBatchSize: number;
   taskConcurrency: number;
@@ -68,7 +72,14 @@ export async function startWorker(options: WorkerOptions) {
     (jobList) =>
       track(jobs.taskRun.name, jobList.length, () =>
         runTaskJobs(
-          { db, queue, providers: options.providers, retry: options.retry, logger: log },
+          {
+            db,
+            queue,
+            providers: options.providers,
+            retry: options.retry,
+            logger: log,
+            storage: options.storage,
+          },
           jobList,
         ),
       ),
@@ -95,6 +106,12 @@ export async function startWorker(options: WorkerOptions) {
     await track(jobs.batchRepair.name, 1, () => repairStuckWork(db, queue, log));
   });
   await queue.schedule(jobs.batchRepair.name, '* * * * *', {});
+  await queue.work(jobs.videoRetention.name, { batchSize: 1 }, async () => {
+    await track(jobs.videoRetention.name, 1, () =>
+      sweepExpiredVideos(db, options.storage.store, log),
+    );
+  });
+  await queue.schedule(jobs.videoRetention.name, '* * * * *', {});
   log.info(
     { taskBatchSize: options.taskBatchSize, taskConcurrency: options.taskConcurrency },
     'worker started',

@@ -20,7 +20,7 @@ import {
 } from './admin-queries';
 import type { AdmissionError } from './admission';
 import { CreateBatchRequestSchema } from './schemas';
-import { admitForAccount, quoteForAccount } from './staff-admission';
+import { admitForAccount, quoteForAccount, retryForStaff } from './staff-admission';
 
 const Uuid = z.uuid();
 
@@ -59,6 +59,17 @@ const TaskRowSchema = z.object({
   finishedAt: z.date().nullable(),
 });
 
+/** The stored copy of a task's video, as the Tasks tab shows it (plays through /admin/videos). */
+const StoredVideoSchema = z.object({
+  sizeBytes: z.number(),
+  contentType: z.string(),
+  sha256: z.string(),
+  durationSeconds: z.number().nullable(),
+  storedAt: z.date(),
+  expiresAt: z.date(),
+  deletedAt: z.date().nullable(),
+});
+
 const BatchDetailSchema = z.object({
   batchId: z.uuid(),
   accountId: z.uuid(),
@@ -83,6 +94,9 @@ const BatchDetailSchema = z.object({
   webhookUrl: z.string().nullable(),
   metadata: z.record(z.string(), z.string()).nullable(),
   integrityError: z.string().nullable(),
+  /** The batch whose failed tasks this one re-runs, and the batches re-running this one's. */
+  retriedFromBatchId: z.uuid().nullable(),
+  retryBatchIds: z.array(z.uuid()),
   createdAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
@@ -187,7 +201,11 @@ export const batchesAdminRouter = router({
         cursor: CursorInput,
       }),
     )
-    .output(pageOutput(TaskRowSchema.extend({ refunded: z.boolean() })))
+    .output(
+      pageOutput(
+        TaskRowSchema.extend({ refunded: z.boolean(), video: StoredVideoSchema.nullable() }),
+      ),
+    )
     .query(async ({ ctx, input }) => {
       const { batchId, taskId, ...query } = input;
       const page = await batchTasks(ctx.db, batchId, query, taskId ? { taskId } : {});
@@ -267,5 +285,35 @@ export const batchesAdminRouter = router({
       });
       if (!admitted.ok) throw admissionRefused(admitted.error);
       return admitted.value;
+    }),
+
+  /** The failed tasks of a settled batch, again, as a new batch of its account (audited). */
+  retryFailed: financeProcedure
+    .input(z.object({ batchId: Uuid }))
+    .output(z.object({ batchId: z.uuid(), requiredCredits: z.int() }))
+    .mutation(async ({ ctx, input }) => {
+      const retried = await retryForStaff(ctx.db, ctx.queue, ctx.user, {
+        batchId: input.batchId,
+        policy: ctx.config,
+      });
+      if (retried.ok) return retried.value;
+      switch (retried.error.code) {
+        case 'not_found':
+          throw staffError('NOT_FOUND', 'batch_not_found', 'Batch not found.');
+        case 'batch_not_settled':
+          throw staffError(
+            'PRECONDITION_FAILED',
+            'batch_not_settled',
+            'The batch is still running.',
+          );
+        case 'no_failed_tasks':
+          throw staffError(
+            'PRECONDITION_FAILED',
+            'no_failed_tasks',
+            'The batch has no failed task.',
+          );
+        default:
+          throw admissionRefused(retried.error);
+      }
     }),
 });

@@ -35,6 +35,8 @@ export interface AdmissionRequest {
   allowPrivateNetworks: boolean;
   /** This service's own demo receiver, a permitted `webhook_url` (http included) when set. */
   ownEndpoint?: OwnEndpoint | null;
+  /** The batch whose failed tasks this one re-runs (`retry-failed`), linked on the new batch. */
+  retriedFromBatchId?: string | null;
 }
 
 /** A request that makes it through admission: answered now, or the original answer replayed. */
@@ -224,13 +226,14 @@ export async function admitBatch(
           requiredCredits: quote.requiredCredits,
           webhookUrl: request.body.webhook_url ?? null,
           metadata: request.body.metadata ?? Prisma.DbNull,
+          retriedFromBatchId: request.retriedFromBatchId ?? null,
         },
         select: { id: true },
       });
       await insertTasks(tx, batch.id, request, quote, parameters);
       await enqueue(queue, jobs.batchStart, { batchId: batch.id }, { db: fromPrisma(tx) });
 
-      const body: BatchAdmitted = {
+      const body: BatchAdmitted & { retried_from_batch_id?: string } = {
         ok: true,
         batch_id: batch.id,
         ...quoteResponseFields(quote),
@@ -239,6 +242,9 @@ export async function admitBatch(
         request_id: request.requestId,
         balance_snapshot: true,
         enqueue: 'queued',
+        ...(request.retriedFromBatchId
+          ? { retried_from_batch_id: request.retriedFromBatchId }
+          : {}),
       };
       if (request.idempotencyKey && requestHash) {
         const rememberedAt = new Date();

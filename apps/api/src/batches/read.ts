@@ -42,6 +42,8 @@ export interface BatchSummary extends BatchFigures {
   requiredCredits: number;
   webhookUrl: string | null;
   metadata: Record<string, string> | null;
+  /** The batch whose failed tasks this one re-runs (`retry-failed`), if any. */
+  retriedFromBatchId: string | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -59,6 +61,8 @@ export interface BatchLine {
 /** One batch read on its own: the summary, its lines by model and its webhook events. */
 export interface Batch extends BatchSummary {
   breakdown: BatchLine[];
+  /** Batches created by `retry-failed` from this one, oldest first. */
+  retryBatchIds: string[];
   webhookDeliveries: BatchWebhookDelivery[];
   /** What the integrity check found wrong with this batch, if anything (staff only). */
   integrityError: string | null;
@@ -78,12 +82,52 @@ export interface Task {
   costCredits: number;
   /** Whether the price went back to the balance (a `batch_refund` ledger row). */
   refunded: boolean;
+  /** The link the provider returned (kept for support; clients get Batchreel's own). */
   videoUrl: string | null;
+  /** The video as Batchreel keeps it, once the task succeeded (docs/storage.md). */
+  video: StoredVideo | null;
   errorCode: string | null;
   errorMessage: string | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+}
+
+export interface StoredVideo {
+  key: string;
+  sizeBytes: number;
+  contentType: string;
+  sha256: string;
+  durationSeconds: number | null;
+  storedAt: Date;
+  /** When the retention sweep deletes it (or deleted it). */
+  expiresAt: Date;
+  /** Set once the retention sweep deleted it. */
+  deletedAt: Date | null;
+}
+
+/** The stored video of a task row (its `output_*` columns), or null when none was kept. */
+export function storedVideoOf(row: {
+  outputKey: string | null;
+  outputSize: bigint | number | null;
+  outputContentType: string | null;
+  outputSha256: string | null;
+  outputDurationSeconds: number | null;
+  outputStoredAt: Date | null;
+  outputExpiresAt: Date | null;
+  outputDeletedAt: Date | null;
+}): StoredVideo | null {
+  if (!row.outputKey || row.outputStoredAt === null || row.outputExpiresAt === null) return null;
+  return {
+    key: row.outputKey,
+    sizeBytes: Number(row.outputSize ?? 0),
+    contentType: row.outputContentType ?? 'application/octet-stream',
+    sha256: row.outputSha256 ?? '',
+    durationSeconds: row.outputDurationSeconds,
+    storedAt: row.outputStoredAt,
+    expiresAt: row.outputExpiresAt,
+    deletedAt: row.outputDeletedAt,
+  };
 }
 
 /** The money figures without the settled flag (the settlement status says it). */
@@ -155,6 +199,14 @@ export async function getBatch(db: Db, accountId: string, batchId: string): Prom
     breakdown: [...byModel.values()].sort((a, b) => a.model.localeCompare(b.model)),
     webhookUrl: batch.webhookUrl,
     metadata: (batch.metadata as Record<string, string> | null) ?? null,
+    retriedFromBatchId: batch.retriedFromBatchId,
+    retryBatchIds: (
+      await db.batchJob.findMany({
+        where: { retriedFromBatchId: batchId, accountId },
+        select: { id: true },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      })
+    ).map((retry) => retry.id),
     integrityError: batch.integrityError,
     createdAt: batch.createdAt,
     startedAt: batch.startedAt,
@@ -225,6 +277,7 @@ export async function listTasks(
       costCredits: t.costCredits,
       refunded: refunded.has(t.id),
       videoUrl: t.videoUrl,
+      video: storedVideoOf(t),
       errorCode: t.errorCode,
       errorMessage: t.errorMessage,
       createdAt: t.createdAt,
@@ -249,6 +302,7 @@ interface BatchListRow extends MoneyColumns {
   required_credits: number;
   webhook_url: string | null;
   metadata: Record<string, string> | null;
+  retried_from_batch_id: string | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -279,7 +333,7 @@ export function batchListStatement(filter: {
            COALESCE(live.failed, b.failed_count) AS failed_count,
            COALESCE(live.canceled, b.canceled_count) AS canceled_count,
            b.cost_per_video, b.required_credits, b.webhook_url, b.metadata,
-           b.created_at, b.started_at, b.finished_at, b.settled_at,
+           b.retried_from_batch_id, b.created_at, b.started_at, b.finished_at, b.settled_at,
            ${moneyColumns(
              Prisma.sql`COALESCE(live.succeeded_cost, 0)`,
              Prisma.sql`CASE WHEN b.settled_at IS NULL THEN ${refundsOfBatch} ELSE 0 END`,
@@ -342,6 +396,7 @@ export async function listBatches(
       ...figures(toMoney(b)),
       webhookUrl: b.webhook_url,
       metadata: b.metadata ?? null,
+      retriedFromBatchId: b.retried_from_batch_id,
       createdAt: b.created_at,
       startedAt: b.started_at,
       finishedAt: b.finished_at,

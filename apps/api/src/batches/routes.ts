@@ -6,6 +6,7 @@ import { idPrefixRange } from '../platform/ids';
 import { type AdmissionError, admitBatch } from './admission';
 import { quoteBatchRequest } from './quote';
 import { getBatch, listBatches, listTasks } from './read';
+import { type RetryError, retryFailedTasks } from './retry-failed';
 import {
   BatchAdmittedSchema,
   BatchIdParamsSchema,
@@ -14,6 +15,7 @@ import {
   BatchSchema,
   CreateBatchRequestSchema,
   QuoteResponseSchema,
+  RetryAdmittedSchema,
   TaskListQuerySchema,
   TaskPageSchema,
 } from './schemas';
@@ -49,6 +51,22 @@ export function admissionError(error: AdmissionError): ApiError {
         'This X-Request-ID was already used with a different body. Use a new X-Request-ID for a new batch.',
         [{ path: 'headers.x-request-id', message: 'Already used with a different body.' }],
       );
+  }
+}
+
+function retryError(id: string, error: RetryError): ApiError {
+  switch (error.code) {
+    case 'not_found':
+      return notFound(id);
+    case 'batch_not_settled':
+      return new ApiError(
+        'batch_not_settled',
+        `Batch ${id} is still running; retry its failed tasks once it has settled.`,
+      );
+    case 'no_failed_tasks':
+      return new ApiError('no_failed_tasks', `Batch ${id} has no failed task to retry.`);
+    default:
+      return admissionError(error);
   }
 }
 
@@ -167,11 +185,52 @@ export const batchRoutes = [
     query: TaskListQuerySchema,
     responses: { 200: { description: 'A page of tasks.', schema: TaskPageSchema } },
     errors: ['not_found'],
-    async handler({ principal, params, query, deps }) {
+    async handler({ principal, params, query, deps, baseUrl }) {
       const page = await listTasks(deps.db, principal.accountId, params.id, query);
       if (page === null) throw notFound(params.id);
       if (page === 'bad_cursor') throw unknownCursor();
-      return { status: 200, body: restPage(page, taskBody) };
+      return { status: 200, body: restPage(page, (task) => taskBody(task, baseUrl)) };
+    },
+  }),
+
+  defineRoute({
+    method: 'POST',
+    path: '/api/enterprise/video-batch/{id}/retry-failed',
+    operationId: 'retryFailedTasks',
+    tag: 'Batches',
+    summary: "Retry a batch's failed tasks as a new batch",
+    description:
+      "A new batch of the settled batch's `failed` tasks (canceled ones are not retried), with the same prompts, models, lengths and sizes, the same `webhook_url` and `metadata`. It is quoted and admitted like `POST /video-batch`: `402` and nothing created when the account cannot pay, idempotent on `X-Request-ID`. The new batch names the original in `retried_from_batch_id`; the original lists it in `retry_batch_ids`.",
+    params: BatchIdParamsSchema,
+    idempotent: true,
+    responses: {
+      202: { description: 'The retry batch, admitted and queued.', schema: RetryAdmittedSchema },
+    },
+    errors: [
+      'not_found',
+      'batch_not_settled',
+      'no_failed_tasks',
+      'insufficient_credits',
+      'request_in_progress',
+      'idempotency_key_reused',
+    ],
+    async handler({ principal, params, requestId, clientRequestId, deps, request }) {
+      const result = await retryFailedTasks(deps.db, deps.queue, {
+        accountId: principal.accountId,
+        batchId: params.id,
+        idempotencyKey: clientRequestId,
+        requestId,
+        allowPrivateNetworks: deps.config.allowPrivateNetworks,
+        ownEndpoint: deps.config.ownEndpoint ?? null,
+      });
+      if (!result.ok) throw retryError(params.id, result.error);
+      const { body: answer, replayed } = result.value;
+      request.log.info(
+        { replayed, retriedFrom: params.id, batchId: (answer as { batch_id?: string }).batch_id },
+        replayed ? 'retry admission replayed' : 'retry batch admitted',
+      );
+      const headers: Record<string, string> = replayed ? { 'idempotent-replayed': 'true' } : {};
+      return { status: 202, body: answer as z.input<typeof RetryAdmittedSchema>, headers };
     },
   }),
 ];

@@ -172,6 +172,12 @@ export const BatchAdmittedSchema = z
 
 export type BatchAdmitted = z.infer<typeof BatchAdmittedSchema>;
 
+export const RetryAdmittedSchema = BatchAdmittedSchema.extend({
+  retried_from_batch_id: z
+    .uuid()
+    .meta({ description: 'The batch whose failed tasks this new batch runs again.' }),
+}).meta({ id: 'RetryAdmitted' });
+
 export const QuoteResponseSchema = z
   .object({
     ok: z.literal(true),
@@ -190,6 +196,10 @@ export const QuoteResponseSchema = z
 export const BatchStatusSchema = z.enum(BATCH_STATUSES);
 export const SettlementStatusSchema = z.enum(SETTLEMENT_STATUSES);
 export const TaskStatusSchema = z.enum(TASK_STATUSES);
+
+/** Where a task's video stands (`video_status`). */
+export const VIDEO_STATUSES = ['none', 'stored', 'expired', 'external'] as const;
+export type VideoStatus = (typeof VIDEO_STATUSES)[number];
 
 /** How one event of a batch stands with the client's webhook (batches/webhook-deliveries.ts). */
 export const BatchWebhookDeliverySchema = z
@@ -219,6 +229,26 @@ export const BatchWebhookDeliverySchema = z
     delivered_at: TimestampSchema.nullable(),
   })
   .meta({ id: 'BatchWebhookDelivery' });
+
+/** Where a batch's results are downloaded: paths on this API, authenticated with `X-API-Key`. */
+export const BatchResultsSchema = z
+  .object({
+    manifest_csv: z.string().meta({
+      description:
+        'One row per task in request order: `index, task_id, prompt, model, status, error_code, error, url, sha256, size_bytes, video_status, expires_at, file`.',
+      example: '/api/enterprise/video-batch/3f6c1a2b-0000-4000-8000-000000000000/manifest.csv',
+    }),
+    manifest_jsonl: z.string().meta({ description: 'The same rows as JSON Lines.' }),
+    videos_zip: z.string().meta({
+      description:
+        'Every stored video of the batch in one ZIP (streamed; `file` in the manifest names each), with `manifest.csv` last.',
+    }),
+  })
+  .meta({
+    id: 'BatchResults',
+    description:
+      'Paths on this API (prefix the address you call it at; send your `X-API-Key`). The same in webhook events.',
+  });
 
 export const BatchSchema = z
   .object({
@@ -257,6 +287,14 @@ export const BatchSchema = z
     breakdown: z.array(QuoteLineSchema),
     webhook_url: z.string().nullable(),
     metadata: z.record(z.string(), z.string()).nullable(),
+    retried_from_batch_id: z.uuid().nullable().meta({
+      description:
+        'The batch whose failed tasks this batch runs again (`POST /video-batch/{id}/retry-failed`); null otherwise.',
+    }),
+    retry_batch_ids: z.array(z.uuid()).meta({
+      description: "Batches created from this one's failed tasks by `retry-failed`, oldest first.",
+    }),
+    results: BatchResultsSchema,
     created_at: TimestampSchema,
     started_at: TimestampSchema.nullable(),
     finished_at: TimestampSchema.nullable(),
@@ -284,7 +322,36 @@ export const TaskSchema = z
       description:
         'Whether the price went back to your balance (a `batch_refund` ledger entry): true for a failed or canceled task of a started batch.',
     }),
-    video_url: z.string().nullable(),
+    video_url: z.string().nullable().meta({
+      description:
+        "Batchreel's stable link to the video (`GET /videos/{task_id}`, with your `X-API-Key`): it redirects to a short-lived signed download. Null until the task succeeds and once the video has expired. Tasks that succeeded before videos were kept show the provider's link.",
+    }),
+    video_status: z.enum(VIDEO_STATUSES).meta({
+      description:
+        '`stored`: kept by Batchreel, downloadable until `video_expires_at`; `expired`: deleted at the end of the retention period (`video_expired_at`); `none`: no video (the task has not succeeded); `external`: only at the provider (tasks from before videos were kept).',
+    }),
+    video_sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable()
+      .meta({
+        description:
+          'SHA-256 of the stored video (lower-case hex): check your download against it.',
+      }),
+    video_size_bytes: z.int().nullable(),
+    video_content_type: z.string().nullable(),
+    video_duration_seconds: z
+      .number()
+      .nullable()
+      .meta({ description: 'Length of the video, when the provider reported it.' }),
+    video_stored_at: TimestampSchema.nullable(),
+    video_expires_at: TimestampSchema.nullable().meta({
+      description:
+        "When the video is (or was) deleted: stored time + the account's retention period.",
+    }),
+    video_expired_at: TimestampSchema.nullable().meta({
+      description: 'When the video was deleted at the end of its retention period.',
+    }),
     error_code: z.string().nullable().meta({
       description:
         'Stable code: `timeout`, `provider_error`, `content_policy`, `network_error`, `canceled`, …',
@@ -323,6 +390,8 @@ export const BatchSummarySchema = BatchSchema.omit({
   ok: true,
   breakdown: true,
   webhook_deliveries: true,
+  retry_batch_ids: true,
+  results: true,
 }).meta({
   id: 'BatchSummary',
 });

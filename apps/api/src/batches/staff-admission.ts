@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ok, type Result } from '@batchreel/billing';
+import { err, ok, type Result } from '@batchreel/billing';
 import type { Database } from '@batchreel/db';
 import type { WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
@@ -8,6 +8,7 @@ import { audit } from '../staff/audit';
 import type { StaffUser } from '../staff/identity';
 import { type AdmissionError, admitBatch } from './admission';
 import { quoteBatchRequest } from './quote';
+import { type RetryError, retryFailedTasks } from './retry-failed';
 import type { BatchAdmitted, CreateBatchRequest } from './schemas';
 
 // Batches made from the admin (live demos, support re-runs): the public API's quote and
@@ -81,6 +82,47 @@ export async function admitForAccount(
       after: {
         account_id: input.accountId,
         items: input.request.items.length,
+        required_credits: body.required_credits,
+      },
+    }),
+  );
+  return ok({ batchId: body.batch_id, requiredCredits: body.required_credits });
+}
+
+/**
+ * Retries a settled batch's failed tasks as a new batch on a staff member's behalf (the public
+ * API's `retry-failed`: same admission rules, linked both ways); audited.
+ */
+export async function retryForStaff(
+  db: Database,
+  queue: Queue,
+  by: StaffUser,
+  input: { batchId: string; policy: WebhookTargetPolicy },
+): Promise<Result<{ batchId: string; requiredCredits: number }, RetryError>> {
+  const original = await db.batchJob.findUnique({
+    where: { id: input.batchId },
+    select: { accountId: true },
+  });
+  if (!original) return err({ code: 'not_found' as const });
+  const admitted = await retryFailedTasks(db, queue, {
+    accountId: original.accountId,
+    batchId: input.batchId,
+    idempotencyKey: null,
+    requestId: `admin_${randomUUID()}`,
+    allowPrivateNetworks: input.policy.allowPrivateNetworks,
+    ownEndpoint: input.policy.ownEndpoint ?? null,
+  });
+  if (!admitted.ok) return admitted;
+  const body = admitted.value.body as BatchAdmitted;
+  await db.$transaction((tx) =>
+    audit(tx, by, {
+      action: 'batch.retry_created',
+      targetType: 'batch',
+      targetId: body.batch_id,
+      after: {
+        account_id: original.accountId,
+        retried_from_batch_id: input.batchId,
+        items: body.total_count,
         required_credits: body.required_credits,
       },
     }),

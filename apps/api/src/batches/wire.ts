@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import { isoTime, isoTimeOrNull } from '../platform/wire';
+import { batchResultPaths, taskVideoUrl } from './links';
 import type { Batch, BatchSummary, Task } from './read';
 import type {
   BatchSchema,
   BatchSummarySchema,
   BatchWebhookDeliverySchema,
   TaskSchema,
+  VideoStatus,
 } from './schemas';
 import type { BatchWebhookDelivery } from './webhook-deliveries';
 
@@ -32,6 +34,7 @@ export function batchSummaryBody(batch: BatchSummary): z.input<typeof BatchSumma
     settlement_status: batch.settlementStatus,
     webhook_url: batch.webhookUrl,
     metadata: batch.metadata,
+    retried_from_batch_id: batch.retriedFromBatchId,
     created_at: isoTime(batch.createdAt),
     started_at: isoTimeOrNull(batch.startedAt),
     finished_at: isoTimeOrNull(batch.finishedAt),
@@ -56,6 +59,12 @@ export function batchBody(batch: Batch): z.input<typeof BatchSchema> {
       price_credits: line.priceCredits,
       subtotal_credits: line.subtotalCredits,
     })),
+    retry_batch_ids: batch.retryBatchIds,
+    results: (({ manifestCsv, manifestJsonl, videosZip }) => ({
+      manifest_csv: manifestCsv,
+      manifest_jsonl: manifestJsonl,
+      videos_zip: videosZip,
+    }))(batchResultPaths(batch.batchId)),
     webhook_deliveries: batch.webhookDeliveries.map(webhookDeliveryBody),
   };
 }
@@ -77,7 +86,19 @@ function webhookDeliveryBody(
   };
 }
 
-export function taskBody(task: Task): z.input<typeof TaskSchema> {
+/** Where a task's video stands: kept by us, deleted by retention, only at the provider, or none. */
+export function videoStatusOf(task: Pick<Task, 'status' | 'video' | 'videoUrl'>): VideoStatus {
+  if (task.video) return task.video.deletedAt ? 'expired' : 'stored';
+  return task.status === 'succeeded' && task.videoUrl ? 'external' : 'none';
+}
+
+/**
+ * A task on the wire. `baseUrl` is the address the client called (`PUBLIC_BASE_URL` when set):
+ * `video_url` is our stable link under it, never the provider's short-lived one.
+ */
+export function taskBody(task: Task, baseUrl: string): z.input<typeof TaskSchema> {
+  const videoStatus = videoStatusOf(task);
+  const video = task.video;
   return {
     task_id: task.taskId,
     batch_index: task.batchIndex,
@@ -88,7 +109,20 @@ export function taskBody(task: Task): z.input<typeof TaskSchema> {
     attempts: task.attempts,
     cost_credits: task.costCredits,
     refunded: task.refunded,
-    video_url: task.videoUrl,
+    video_url:
+      videoStatus === 'stored'
+        ? taskVideoUrl(baseUrl, task.taskId)
+        : videoStatus === 'external'
+          ? task.videoUrl
+          : null,
+    video_status: videoStatus,
+    video_sha256: video?.sha256 ?? null,
+    video_size_bytes: video?.sizeBytes ?? null,
+    video_content_type: video?.contentType ?? null,
+    video_duration_seconds: video?.durationSeconds ?? null,
+    video_stored_at: isoTimeOrNull(video?.storedAt),
+    video_expires_at: isoTimeOrNull(video?.expiresAt),
+    video_expired_at: isoTimeOrNull(video?.deletedAt),
     error_code: task.errorCode,
     error_message: task.errorMessage,
     created_at: isoTime(task.createdAt),

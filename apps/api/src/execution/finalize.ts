@@ -3,6 +3,7 @@ import type { Database, Prisma, TaskStatus } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
 import { enqueue, jobs, taskGroup } from '../jobs/definitions';
 import { type LedgerPosting, postLedgerEntries } from '../ledger/post';
+import type { StoredOutput } from '../outputs/persist';
 import type { Logger } from '../platform/logger';
 import type { Queue } from '../platform/queue';
 import type { TaskErrorCode } from '../providers/types';
@@ -14,8 +15,11 @@ export type TaskOutcome =
       kind: 'succeeded';
       taskId: string;
       batchId: string;
-      videoUrl: string;
+      /** The provider's link, kept for support. */
+      videoUrl: string | null;
       providerJobId: string | null;
+      /** The video as kept in our store (`persistOutput`); null only where none could be kept. */
+      stored: StoredOutput | null;
     }
   | { kind: 'failed'; taskId: string; batchId: string; code: TaskErrorCode; message: string }
   | {
@@ -54,18 +58,34 @@ export async function recordOutcomes(
 
       const succeeded = outcomes.filter((o) => o.kind === 'succeeded');
       if (succeeded.length > 0) {
+        // The stored video is recorded with the success, in the same statement; it expires after
+        // the account's retention period (docs/storage.md).
         await tx.$executeRaw`
           UPDATE video_tasks AS t
              SET status = 'succeeded', video_url = o.video_url, provider_job_id = o.provider_job_id,
+                 output_key = o.output_key, output_size = o.output_size,
+                 output_content_type = o.output_content_type, output_sha256 = o.output_sha256,
+                 output_duration_seconds = o.output_duration_seconds,
+                 output_stored_at = CASE WHEN o.output_key IS NULL THEN NULL ELSE ${now}::timestamptz END,
+                 output_expires_at = CASE WHEN o.output_key IS NULL THEN NULL
+                   ELSE ${now}::timestamptz + make_interval(secs => a.video_retention_seconds) END,
                  error_code = NULL, error_message = NULL, finished_at = ${now}, updated_at = ${now}
             FROM jsonb_to_recordset(${JSON.stringify(
               succeeded.map((o) => ({
                 id: o.taskId,
                 video_url: o.videoUrl,
                 provider_job_id: o.providerJobId,
+                output_key: o.stored?.key ?? null,
+                output_size: o.stored?.size ?? null,
+                output_content_type: o.stored?.contentType ?? null,
+                output_sha256: o.stored?.sha256 ?? null,
+                output_duration_seconds: o.stored?.durationSeconds ?? null,
               })),
-            )}::jsonb) AS o(id uuid, video_url text, provider_job_id text)
-           WHERE t.id = o.id AND t.status IN ('queued', 'running')`;
+            )}::jsonb) AS o(id uuid, video_url text, provider_job_id text, output_key text,
+                            output_size bigint, output_content_type text, output_sha256 text,
+                            output_duration_seconds double precision),
+                 accounts AS a
+           WHERE t.id = o.id AND a.id = t.account_id AND t.status IN ('queued', 'running')`;
       }
 
       const failed = outcomes.filter((o) => o.kind === 'failed');

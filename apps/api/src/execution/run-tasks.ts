@@ -2,10 +2,12 @@ import type { Database } from '@batchreel/db';
 import { fromPrisma, type Job } from 'pg-boss';
 import { enqueue, jobs, taskGroup } from '../jobs/definitions';
 import type { Logger } from '../platform/logger';
+import type { Storage } from '../platform/object-store';
 import type { Queue } from '../platform/queue';
 import type { ProviderRegistry } from '../providers/registry';
 import { ProviderError } from '../providers/types';
 import { recordOutcomes, type TaskOutcome } from './finalize';
+import { keepOutput } from './keep-output';
 
 export interface RetryPolicy {
   /** Attempts a task gets for transient errors (timeouts included) before it finally fails. */
@@ -20,6 +22,8 @@ export interface TaskRunnerDeps {
   providers: ProviderRegistry;
   retry: RetryPolicy;
   logger: Logger;
+  /** Where succeeded videos are kept (issue 18). */
+  storage: Storage;
 }
 
 /**
@@ -58,7 +62,27 @@ export async function runTaskJobs(
           },
           AbortSignal.timeout(provider.taskTimeoutMs),
         );
-        return { kind: 'succeeded', taskId: task.id, batchId: task.batch_id, ...result };
+        // Durable outputs (issue 18): the video is in our store before the task may succeed.
+        const stored = await keepOutput(
+          deps.storage,
+          provider,
+          {
+            id: task.id,
+            batchId: task.batch_id,
+            accountId: task.account_id,
+            attempt: task.attempts,
+          },
+          result,
+          deps.logger,
+        );
+        return {
+          kind: 'succeeded',
+          taskId: task.id,
+          batchId: task.batch_id,
+          videoUrl: result.videoUrl,
+          providerJobId: result.providerJobId,
+          stored,
+        };
       } catch (error) {
         const failure = classify(error, provider.taskTimeoutMs);
         if (failure.transient && task.attempts < deps.retry.maxAttempts) {
@@ -94,6 +118,7 @@ export async function runTaskJobs(
 type StartedTask = {
   id: string;
   batch_id: string;
+  account_id: string;
   prompt: string;
   model: string;
   parameters: { seconds: number; size: string };
@@ -166,7 +191,7 @@ async function startTasks(deps: TaskRunnerDeps, ids: string[]): Promise<StartedT
              started_at = COALESCE(t.started_at, now()), updated_at = now()
         FROM models AS m
        WHERE t.id = ANY(${chosen}::uuid[]) AND t.status IN ('queued', 'running') AND m.id = t.model
-      RETURNING t.id, t.batch_id, t.prompt, t.model, t.parameters, t.attempts, m.provider, m.provider_model`;
+      RETURNING t.id, t.batch_id, t.account_id, t.prompt, t.model, t.parameters, t.attempts, m.provider, m.provider_model`;
   });
 }
 

@@ -1,6 +1,8 @@
+import type { Readable } from 'node:stream';
 import type { Database } from '@batchreel/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { Storage } from '../platform/object-store';
 import type { WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import type { ErrorCode } from './errors';
@@ -26,6 +28,11 @@ export interface RouteContext<Body, Query, Params> {
   requestId: string;
   /** The client's `X-Request-ID`, when it sent one (the idempotency key). */
   clientRequestId: string | null;
+  /**
+   * The address of this service as the client reaches it (`PUBLIC_BASE_URL`, else the request's
+   * own scheme and host), for the links an answer carries.
+   */
+  baseUrl: string;
   rawBody: unknown;
   request: FastifyRequest;
   reply: FastifyReply;
@@ -36,12 +43,25 @@ export interface RouteDeps {
   db: Database;
   queue: Queue;
   config: WebhookTargetPolicy;
+  /** Where the videos are kept, and how long their signed downloads work. */
+  storage: Storage;
+  /** `PUBLIC_BASE_URL`; null: links use the address of the request. */
+  publicBaseUrl: string | null;
 }
 
 /** A route's success answers by status code, each with the schema its body is checked against. */
 export type RouteResponses = Record<
   number,
-  { description: string; schema: z.ZodType; headers?: Record<string, string> }
+  {
+    description: string;
+    schema: z.ZodType;
+    headers?: Record<string, string>;
+    /**
+     * A download rather than JSON (`text/csv`, `application/zip`, …): the handler answers with a
+     * stream, and `schema` only describes the bytes for the OpenAPI document.
+     */
+    download?: string;
+  }
 >;
 
 /**
@@ -51,7 +71,9 @@ export type RouteResponses = Record<
 export type RouteResult<Responses extends RouteResponses = RouteResponses> = {
   [Status in keyof Responses & number]: {
     status: Status;
-    body: z.input<Responses[Status]['schema']>;
+    body: Responses[Status] extends { download: string }
+      ? Readable
+      : z.input<Responses[Status]['schema']>;
     headers?: Record<string, string>;
   };
 }[keyof Responses & number];
@@ -72,7 +94,7 @@ export interface EnterpriseRoute<
   operationId: string;
   summary: string;
   description: string;
-  tag: 'Batches' | 'Account' | 'Webhooks';
+  tag: 'Batches' | 'Videos' | 'Account' | 'Webhooks';
   body?: Body;
   query?: Query;
   params?: Params;

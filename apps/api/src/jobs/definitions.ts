@@ -59,6 +59,15 @@ export const jobs = {
     }),
     queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true, heartbeatSeconds: 10 },
   }),
+  /**
+   * Periodic sweep that deletes stored videos whose account's retention period has ended
+   * (docs/storage.md). Never touches the ledger. The next run is the retry.
+   */
+  videoRetention: defineJob({
+    name: 'video-retention',
+    payload: z.object({}),
+    queue: { retryLimit: 0 },
+  }),
   /** Periodic sweep that settles batches a crash left with every task finished but unsettled. */
   batchRepair: defineJob({
     name: 'batch-repair',

@@ -25,9 +25,7 @@ const CANCEL_BUDGET_MS = 5_000;
  *   effort basis so it stops costing money, and the abort reason is rethrown unchanged (the
  *   executor records it as `timeout`).
  *
- * Inline outputs have no URL of their own: the provider's `sourceUrl` stands in (it needs the
- * provider key, as OpenAI-style `/content` URLs always did) until part B copies videos to our
- * own storage.
+ * The provider's output travels with the result, for the executor to copy into our store.
  */
 export async function generateViaContract(
   provider: ResumableVideoProvider,
@@ -56,15 +54,10 @@ export async function generateViaContract(
         }
         case 'succeeded': {
           const { output } = status;
-          const videoUrl = output.kind === 'url' ? output.url : output.sourceUrl;
-          if (!videoUrl) {
-            throw new ProviderError(
-              'provider_error',
-              'The video provider returned the video inline, without a link to keep.',
-              false,
-            );
-          }
-          return { videoUrl, providerJobId: jobId };
+          // Inline outputs have no URL of their own: the provider's `sourceUrl` stands in, for
+          // support; the executor copies the bytes themselves into our store.
+          const videoUrl = output.kind === 'url' ? output.url : (output.sourceUrl ?? null);
+          return { videoUrl, providerJobId: jobId, output };
         }
         case 'failed':
           throw asProviderError(status.failure);

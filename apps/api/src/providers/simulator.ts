@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failureFactory } from './failures';
 import { fetchProviderOutput } from './output';
+import { simulatorPoster } from './poster';
 import {
   type JobStatus,
   ProviderError,
@@ -144,6 +145,20 @@ export function createSimulator(options: SimulatorOptions): ResumableVideoProvid
       return {
         videoUrl: videoUrl(request.taskId),
         providerJobId: `sim_${request.taskId}`,
+        // The poster itself, made here rather than fetched back from the API: a worker need not
+        // reach the API to keep a simulated video.
+        output: {
+          kind: 'inline',
+          data: Buffer.from(
+            simulatorPoster({
+              prompt: request.prompt,
+              model: request.providerModel,
+              size: request.parameters.size,
+            }),
+          ).toString('base64'),
+          contentType: 'image/svg+xml',
+          sourceUrl: videoUrl(request.taskId),
+        },
       };
     },
   };

@@ -26,8 +26,16 @@ export interface VideoRequest {
 }
 
 export interface VideoResult {
-  videoUrl: string;
+  /** Where the provider has the video (kept for support; clients get Batchreel's own link). */
+  videoUrl: string | null;
   providerJobId: string | null;
+  /**
+   * The finished video as the provider delivers it, for the executor to copy into Batchreel's
+   * store (`persistOutput`) before the task succeeds. Absent: only `videoUrl` is known.
+   */
+  output?: ProviderOutput;
+  /** Length of the video, when the provider reports it. */
+  durationSeconds?: number;
 }
 
 export interface VideoProvider {

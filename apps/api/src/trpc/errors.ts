@@ -27,6 +27,8 @@ export const STAFF_ERROR_REASONS = [
   'model_retired',
   'model_not_retired',
   'replacement_invalid',
+  'batch_not_settled',
+  'no_failed_tasks',
 ] as const;
 export type StaffErrorReason = (typeof STAFF_ERROR_REASONS)[number];
 

@@ -5,12 +5,14 @@ import { buildServer } from '../../src/app/server';
 import { startWorker } from '../../src/app/worker';
 import { seedDemoData } from '../../src/demo/seed';
 import { createLogger } from '../../src/platform/logger';
+import { type Storage, temporaryStorage } from '../../src/platform/object-store';
 import { startQueue } from '../../src/platform/queue';
 import { createProviderRegistry, type LiveProviderOptions } from '../../src/providers/registry';
 import { submitBatch, waitUntilSettled } from '../support/scenarios';
 
 export interface ProviderWorkerApp {
   db: Database;
+  storage: Storage;
   baseUrl: string;
   close(): Promise<void>;
 }
@@ -23,7 +25,11 @@ export async function startProviderWorkerApp(options: {
   providers: LiveProviderOptions;
   beforeStart: (db: Database) => Promise<void>;
   maxAttempts?: number;
+  retryBaseMs?: number;
+  /** The video store (default: a filesystem store in a temporary directory). */
+  storage?: Storage;
 }): Promise<ProviderWorkerApp> {
+  const storage = options.storage ?? temporaryStorage();
   const database = await createTestDatabase();
   const logger = createLogger({ LOG_LEVEL: 'silent' });
   const db = createPrismaClient(database.connectionString, { maxConnections: 4 });
@@ -33,6 +39,7 @@ export async function startProviderWorkerApp(options: {
     db,
     queue,
     logger,
+    storage,
     config: { allowPrivateNetworks: true, rateLimitPerMinute: 100_000 },
   });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -45,7 +52,8 @@ export async function startProviderWorkerApp(options: {
       simulator: { latencyMs: 10, taskTimeoutMs: 300, publicBaseUrl: baseUrl },
       ...options.providers,
     }),
-    retry: { maxAttempts: options.maxAttempts ?? 3, baseDelayMs: 50 },
+    retry: { maxAttempts: options.maxAttempts ?? 3, baseDelayMs: options.retryBaseMs ?? 50 },
+    storage,
     taskBatchSize: 25,
     taskConcurrency: 2,
     pollingIntervalSeconds: 0.5,
@@ -57,6 +65,7 @@ export async function startProviderWorkerApp(options: {
   });
   return {
     db,
+    storage,
     baseUrl,
     close: async () => {
       await app.close();

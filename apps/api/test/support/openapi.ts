@@ -147,6 +147,24 @@ export function expectConformance(doc: OpenApiDoc, input: ConformanceInput): voi
   }
 }
 
+/**
+ * Asserts that the document declares `status` for the operation as a download (a file, not JSON)
+ * of the content type the answer came with: for streamed answers, whose bodies are files.
+ */
+export function expectDownloadConformance(
+  doc: OpenApiDoc,
+  input: { method: string; path: string; status: number; contentType: string },
+): void {
+  const method = input.method.toLowerCase();
+  const what = `${input.method.toUpperCase()} ${input.path} → ${input.status}`;
+  const response = doc.paths[input.path]?.[method]?.responses[String(input.status)];
+  if (!response) fail(`${what}: status ${input.status} is not declared`);
+  const declared = Object.keys(response.content ?? {});
+  if (!declared.includes(input.contentType)) {
+    fail(`${what}: answered ${input.contentType}, the document declares ${declared.join(', ')}`);
+  }
+}
+
 /** Asserts that `body` validates against `#/components/schemas/<name>` (e.g. for unknown routes). */
 export function expectComponent(doc: OpenApiDoc, name: string, body: unknown): void {
   if (!doc.components?.schemas?.[name]) fail(`the document has no component ${name}`);

@@ -6,7 +6,8 @@ import { stringify } from 'csv-stringify/sync';
 import type { Batch, Task } from '../types';
 import { userPath } from './config';
 import type { CommandContext } from './context';
-import { EXIT, type ExitCode } from './exit-codes';
+import { downloadVideos } from './download';
+import { CliError, EXIT, type ExitCode } from './exit-codes';
 import { credits, fields, json, n, table, truncate } from './output';
 import { summaryLines } from './watch';
 
@@ -147,7 +148,14 @@ export async function tasks(
   return EXIT.ok;
 }
 
-export const MANIFEST_COLUMNS = ['index', 'prompt', 'status', 'video_url', 'error'] as const;
+export const MANIFEST_COLUMNS = [
+  'index',
+  'prompt',
+  'status',
+  'video_url',
+  'error',
+  'video_sha256',
+] as const;
 
 /** The CSV manifest of a batch: one row per task, in request order. */
 export function manifestCsv(found: Task[]): string {
@@ -159,18 +167,40 @@ export function manifestCsv(found: Task[]): string {
       status: task.status,
       video_url: task.video_url ?? '',
       error: taskError(task),
+      video_sha256: task.video_sha256 ?? '',
     }));
   return stringify(rows, { header: true, columns: [...MANIFEST_COLUMNS] });
 }
 
-/** `batchreel results <batch_id> --out manifest.csv` (`-` for stdout). */
+/**
+ * `batchreel results <batch_id> --out manifest.csv` (`-` for stdout); with `--download <dir>`,
+ * every stored video too, each checked against its SHA-256 (exit 8 when one does not match).
+ */
 export async function results(
   ctx: CommandContext,
   batchId: string,
-  options: { out: string },
+  options: { out: string; download?: string },
 ): Promise<ExitCode> {
   const batch = await ctx.client().getBatch(batchId);
   const found = await allTasks(ctx, batchId);
+  if (options.download) {
+    const report = await downloadVideos(ctx, found, userPath(ctx.env, options.download));
+    if (report.mismatched.length > 0 || report.failed.length > 0) {
+      for (const line of [...report.mismatched, ...report.failed]) ctx.io.err(line);
+    }
+    if (report.mismatched.length > 0) {
+      throw new CliError(
+        `${n(report.mismatched.length)} video(s) did not match their SHA-256 and were not kept.`,
+        EXIT.checksumMismatch,
+      );
+    }
+    if (report.failed.length > 0) {
+      throw new CliError(
+        `${n(report.failed.length)} video(s) could not be downloaded.`,
+        EXIT.error,
+      );
+    }
+  }
   const csv = manifestCsv(found);
   if (batch.settlement_status === 'pending') {
     ctx.io.err(

@@ -15,6 +15,8 @@ export const EXIT = {
   authentication: 6,
   /** No such batch (or resource) for this account (`404`), or none starts with the short id. */
   notFound: 7,
+  /** `results --download`: a downloaded video does not match its SHA-256 (it was not kept). */
+  checksumMismatch: 8,
   /** Ctrl-C while watching (the batch keeps running). */
   interrupted: 130,
 } as const;
@@ -31,6 +33,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   5    webhook signature invalid (verify-webhook)
   6    authentication failed (401: missing, unknown or revoked API key)
   7    not found (404: no such batch for this account, or none starts with the short id)
+  8    a downloaded video does not match its SHA-256 (results --download)
   130  interrupted (Ctrl-C while watching; the batch keeps running)`;
 
 /** A failure the CLI explains in one message and ends with a chosen exit code. */

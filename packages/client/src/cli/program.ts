@@ -8,6 +8,7 @@ import { DEFAULT_API_URL, readEnvironment } from './config';
 import { type CommandContext, createContext, describeApiError, exitCodeFor } from './context';
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes';
 import { createIo } from './output';
+import { type RetryOptions, retryFailed } from './retry';
 import { type SubmitOptions, submit } from './submit';
 import { type VerifyOptions, verifyWebhookFile } from './verify';
 import { type WatchOptions, watchBatch } from './watch';
@@ -135,11 +136,36 @@ Examples:
   program
     .command('results')
     .description(
-      'Write the CSV manifest of a batch (index, prompt, status, video_url, error), in request order.',
+      'Write the CSV manifest of a batch (index, prompt, status, video_url, error, video_sha256), in request order; with --download, the videos too, each checked against its SHA-256.',
     )
     .argument('<batch_id>', BATCH_ARGUMENT)
     .option('-o, --out <file>', 'where to write the CSV; - for stdout', '-')
-    .action(onBatch((batchId, options: { out: string }) => results(ctx, batchId, options)));
+    .option(
+      '--download <dir>',
+      'download every stored video into <dir> as <index>.<ext>, verifying each SHA-256 (exit 8 on a mismatch); re-runs skip verified files',
+    )
+    .action(
+      onBatch((batchId, options: { out: string; download?: string }) =>
+        results(ctx, batchId, options),
+      ),
+    );
+
+  program
+    .command('retry-failed')
+    .description(
+      "Retry a settled batch's failed tasks as a new batch (same prompts and parameters; quoted and admitted like any batch).",
+    )
+    .argument('<batch_id>', BATCH_ARGUMENT)
+    .option('--request-id <id>', 'X-Request-ID idempotency key (default: a new one per run)')
+    .option('-y, --yes', 'retry without asking (required without a terminal)')
+    .option('--watch', 'follow the new batch until it settles')
+    .addOption(
+      new Option('--interval <seconds>', 'seconds between reads with --watch')
+        .argParser(seconds)
+        .default(2),
+    )
+    .option('--json', 'machine-readable output on stdout')
+    .action(onBatch((batchId, options: RetryOptions) => retryFailed(ctx, batchId, options)));
 
   program
     .command('cancel')

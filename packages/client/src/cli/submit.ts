@@ -128,7 +128,7 @@ function quoteLines(ctx: CommandContext, file: ItemsFile, quote: Quote): string[
   return [`Quote for ${file.label}:`, ...fields(pairs)];
 }
 
-async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
+export async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
   const prompt = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr });
   try {
     const answer = await prompt.question(`${question} [y/N] `);

@@ -1,6 +1,7 @@
 import {
   Alert,
   Anchor,
+  Button,
   Code,
   Group,
   Paper,
@@ -12,10 +13,12 @@ import {
 } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
+import { useCan } from '../../auth';
+import { notifyError, notifySuccess } from '../../components/errors';
 import { DateTime, Num, useFormat } from '../../components/format';
 import { StatusBadge } from '../../components/StatusBadge';
-import type { RouterOutputs } from '../../trpc';
+import { type RouterOutputs, trpc } from '../../trpc';
 
 type Batch = RouterOutputs['batches']['get'];
 
@@ -48,7 +51,38 @@ function Figure({
   );
 }
 
+/** Finance's "retry the failed tasks" (the public API's retry-failed, audited): a new batch. */
+function RetryFailedButton({ batch }: { batch: Batch }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const retry = trpc.batches.retryFailed.useMutation({
+    onSuccess: (made) => {
+      notifySuccess(t('batch.overview.retryCreated'));
+      void navigate(`/batches/${made.batchId}`);
+    },
+    onError: (error) => notifyError(t, error),
+  });
+  return (
+    <Button
+      size="xs"
+      variant="light"
+      loading={retry.isPending}
+      onClick={() => retry.mutate({ batchId: batch.batchId })}
+      data-testid="retry-failed"
+    >
+      {t('batch.overview.retryFailed', { count: batch.failedCount })}
+    </Button>
+  );
+}
+
+const batchLink = (id: string) => (
+  <Anchor component={Link} to={`/batches/${id}`} key={id} ff="monospace" size="sm">
+    {id.slice(0, 8)}
+  </Anchor>
+);
+
 export function OverviewTab({ batch }: { batch: Batch }) {
+  const canRetry = useCan('finance') && batch.settledAt !== null && batch.failedCount > 0;
   const { t } = useTranslation();
   const format = useFormat();
   const finished = batch.totalCount - batch.pendingCount;
@@ -113,6 +147,17 @@ export function OverviewTab({ batch }: { batch: Batch }) {
     [t('batch.overview.requestId'), <Code key="req">{batch.requestId ?? '—'}</Code>],
     [t('batch.overview.webhookUrl'), batch.webhookUrl ?? '—'],
   ];
+  if (batch.retriedFromBatchId) {
+    details.push([t('batch.overview.retriedFrom'), batchLink(batch.retriedFromBatchId)]);
+  }
+  if (batch.retryBatchIds.length > 0) {
+    details.push([
+      t('batch.overview.retries'),
+      <Group gap="xs" key="retries" data-testid="overview-retries">
+        {batch.retryBatchIds.map(batchLink)}
+      </Group>,
+    ]);
+  }
   if (batch.metadata && Object.keys(batch.metadata).length > 0) {
     details.push([
       t('batch.overview.metadata'),
@@ -165,6 +210,11 @@ export function OverviewTab({ batch }: { batch: Batch }) {
           <Num value={batch.pendingCredits} />
         </Figure>
       </SimpleGrid>
+      {canRetry && (
+        <Group>
+          <RetryFailedButton batch={batch} />
+        </Group>
+      )}
       <Text size="sm" c="dimmed" data-testid="overview-equation">
         {t('batch.overview.equation', {
           frozen: format.number(batch.frozenCredits),

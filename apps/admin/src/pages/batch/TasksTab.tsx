@@ -1,5 +1,5 @@
 import { TASK_STATUSES } from '@batchreel/contracts';
-import { Alert, Anchor, Button, Group, Select, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { Alert, Button, Group, Select, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { keepPreviousData } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { BatchIndex, BatchIndexHeader } from '../../components/BatchIndex';
@@ -10,6 +10,7 @@ import { Empty, QueryState } from '../../components/QueryState';
 import { ErrorCodeBadge, StatusBadge } from '../../components/StatusBadge';
 import { intParam, isUuid, useUrlState } from '../../components/url-state';
 import { trpc } from '../../trpc';
+import { VideoCell } from './VideoCell';
 
 const PAGE_SIZES = ['50', '100', '200', '500'];
 
@@ -109,18 +110,11 @@ export function TasksTab({ batchId, live }: { batchId: string; live: boolean }) 
                       )}
                     </Table.Td>
                     <Table.Td>
-                      {task.videoUrl ? (
-                        <Anchor
-                          href={task.videoUrl}
-                          target="_blank"
-                          rel="noopener noreferrer"
-                          size="sm"
-                        >
-                          {t('batch.tasks.openVideo')}
-                        </Anchor>
-                      ) : (
-                        '—'
-                      )}
+                      <VideoCell
+                        taskId={task.taskId}
+                        video={task.video}
+                        providerUrl={task.videoUrl}
+                      />
                     </Table.Td>
                     <Table.Td maw={320}>
                       {task.errorCode ? (

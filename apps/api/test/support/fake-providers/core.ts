@@ -61,6 +61,11 @@ export interface JobScript {
   latencyMs?: number;
   /** Bytes of the video it produces (default 64 KiB). */
   videoBytes?: number;
+  /**
+   * The output link dies this long after the job finished (403, as an expired signed link
+   * answers): providers delete outputs after an hour or a day; tests use a second.
+   */
+  outputTtlMs?: number;
 }
 
 export interface RecordedRequest {
@@ -128,6 +133,9 @@ export class FakeProviderCore {
   readonly account: FakeAccount = { outOfCredits: false, keyRefused: false, outage: null };
   /** Submissions per prompt, counted before any scripted fault (a 5xx'd POST still arrived). */
   readonly submissionsByPrompt = new Map<string, number>();
+  /** Videos served, and downloads refused because the link had died (`outputTtlMs`). */
+  downloads = 0;
+  expiredDownloads = 0;
   private readonly scripts: { tag: string; script: JobScript }[] = [];
   private readonly submitCalls = new Map<JobScript, number>();
   private server = createServer((req, res) => {
@@ -242,6 +250,15 @@ export class FakeProviderCore {
 
   /** Serves a job's video as a CDN would: `video/mp4`, with its length, in chunks. */
   serveVideo(res: ServerResponse, job: FakeJob) {
+    const ttl = job.script.outputTtlMs;
+    const finishedAt = job.submittedAt + (job.script.queueMs ?? 0) + (job.script.runMs ?? 0);
+    if (ttl !== undefined && Date.now() > finishedAt + ttl) {
+      this.expiredDownloads++;
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      res.end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+      return;
+    }
+    this.downloads++;
     res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': job.video.length });
     const chunk = 16 * 1024;
     for (let offset = 0; offset < job.video.length; offset += chunk) {
