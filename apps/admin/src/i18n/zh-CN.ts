@@ -372,7 +372,7 @@ export const zhCN: Messages = {
       play: '播放',
       copied: '已复制',
       videoExpired: '已过期',
-      videoFacts: '{{size}}，{{type}}',
+      videoFacts: '大小 {{size}}，格式 {{type}}',
       videoKeptUntil: '保留至',
       refunded: '已退款',
       onlyTask: '仅显示此链接指向的任务。',
