@@ -14,6 +14,9 @@ export type { ItemField } from './limits';
 export { ITEM_FIELDS, ITEM_SIZE_PATTERN, LIMITS } from './limits';
 export type {
   BatchStatus,
+  BudgetEnforcement,
+  BudgetScope,
+  FinanceAlertKind,
   DeliveryStatus,
   LedgerRefType,
   SettlementStatus,
@@ -22,11 +25,23 @@ export type {
 } from './statuses';
 export {
   BATCH_STATUSES,
+  BUDGET_ENFORCEMENTS,
+  BUDGET_SCOPES,
+  FINANCE_ALERT_KINDS,
   DELIVERY_STATUSES,
   LEDGER_REF_TYPES,
   SETTLEMENT_STATUSES,
   STAFF_ROLES,
   TASK_STATUSES,
 } from './statuses';
-export type { WebhookEventType } from './webhooks';
-export { WEBHOOK_EVENT_TYPES, WEBHOOK_EVENTS } from './webhooks';
+export type {
+  AlertWebhookEventType,
+  BatchWebhookEventType,
+  WebhookEventType,
+} from './webhooks';
+export {
+  ALERT_WEBHOOK_EVENT_TYPES,
+  BATCH_WEBHOOK_EVENT_TYPES,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_EVENTS,
+} from './webhooks';

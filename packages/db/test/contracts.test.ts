@@ -1,5 +1,8 @@
 import {
   BATCH_STATUSES,
+  BUDGET_ENFORCEMENTS,
+  BUDGET_SCOPES,
+  FINANCE_ALERT_KINDS,
   DELIVERY_STATUSES,
   LEDGER_REF_TYPES,
   SETTLEMENT_STATUSES,
@@ -22,10 +25,13 @@ const SHARED: Record<string, [generated: Record<string, string>, contract: reado
   LedgerRefType: [enums.LedgerRefType, LEDGER_REF_TYPES],
   WebhookDeliveryStatus: [enums.WebhookDeliveryStatus, DELIVERY_STATUSES],
   AdminRole: [enums.AdminRole, STAFF_ROLES],
+  BudgetScope: [enums.BudgetScope, BUDGET_SCOPES],
+  BudgetEnforcement: [enums.BudgetEnforcement, BUDGET_ENFORCEMENTS],
+  FinanceAlertKind: [enums.FinanceAlertKind, FINANCE_ALERT_KINDS],
 };
 
 /** Enums that never leave the server (no answer or screen shows them as a list). */
-const INTERNAL = ['AccountStatus', 'IdempotencyStatus'];
+const INTERNAL = ['AccountStatus', 'IdempotencyStatus', 'ProviderCostSource'];
 
 describe('database enums and @batchreel/contracts', () => {
   it('list the same members in the same order', () => {
@@ -46,5 +52,8 @@ describe('database enums and @batchreel/contracts', () => {
     expectTypeOf<enums.LedgerRefType>().toEqualTypeOf<(typeof LEDGER_REF_TYPES)[number]>();
     expectTypeOf<enums.WebhookDeliveryStatus>().toEqualTypeOf<(typeof DELIVERY_STATUSES)[number]>();
     expectTypeOf<enums.AdminRole>().toEqualTypeOf<(typeof STAFF_ROLES)[number]>();
+    expectTypeOf<enums.BudgetScope>().toEqualTypeOf<(typeof BUDGET_SCOPES)[number]>();
+    expectTypeOf<enums.BudgetEnforcement>().toEqualTypeOf<(typeof BUDGET_ENFORCEMENTS)[number]>();
+    expectTypeOf<enums.FinanceAlertKind>().toEqualTypeOf<(typeof FINANCE_ALERT_KINDS)[number]>();
   });
 });
