@@ -10,6 +10,8 @@ import type { ErrorCode } from './errors';
  * (`authenticateApiKey` in accounts/, wired in app/enterprise-api.ts).
  */
 export interface Principal {
+  /** The API key's id: batches it submits count against its budgets and its project's. */
+  keyId: string;
   accountId: string;
   accountName: string;
   /** The key's display prefix, safe to log and to record as an actor. */
@@ -72,7 +74,7 @@ export interface EnterpriseRoute<
   operationId: string;
   summary: string;
   description: string;
-  tag: 'Batches' | 'Account' | 'Webhooks';
+  tag: 'Batches' | 'Account' | 'Finance' | 'Webhooks';
   body?: Body;
   query?: Query;
   params?: Params;

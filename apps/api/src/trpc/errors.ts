@@ -20,6 +20,7 @@ export const STAFF_ERROR_REASONS = [
   'cannot_change_self',
   'balance_below_zero',
   'insufficient_credits',
+  'budget_exceeded',
   'invalid_items',
   'admission_refused',
   'model_not_found',

@@ -224,7 +224,6 @@ ALTER TABLE finance_alerts
       WHEN 'budget_threshold' THEN budget_id IS NOT NULL AND period IS NOT NULL
         AND threshold_percent BETWEEN 1 AND 100 AND cap_credits > 0 AND used_credits IS NOT NULL
       WHEN 'balance_low' THEN balance IS NOT NULL AND low_balance_credits > 0
-        AND ledger_row_id IS NOT NULL
     END
   );
 CREATE TRIGGER finance_alerts_append_only
