@@ -1,7 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import type { Database } from '@batchreel/db';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { registerProviderCostExport } from '../costs/export-routes';
+import { registerMonthlyStatementExports } from '../finance/export-routes';
 import type { StaffGuard } from '../http/staff-guard';
 import { registerLedgerExports } from '../ledger/export-routes';
 import { SESSION_COOKIE, sessionWithRole } from '../staff/sessions';
@@ -13,11 +15,15 @@ import type { ServerDeps } from './server';
  * The admin app's server side: tRPC at `/trpc`, finance's downloads at `/admin/export`, and the
  * built SPA at `/admin`, all on the staff session cookie.
  */
-export async function registerAdminApp(app: FastifyInstance, deps: ServerDeps) {
+export async function registerAdminApp(
+  app: FastifyInstance,
+  deps: ServerDeps & { statementKey: KeyObject },
+) {
   await app.register(cookie);
   await registerAdminTrpc(app, deps);
   const financeSession = financeGuard(deps.db);
   registerLedgerExports(app, deps, financeSession);
+  registerMonthlyStatementExports(app, deps, financeSession);
   registerProviderCostExport(app, deps.db, financeSession);
   await registerAdminSpa(app, deps.adminAssetsDir);
 }

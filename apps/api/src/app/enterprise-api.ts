@@ -7,6 +7,7 @@ import { hashApiKey } from '../accounts/api-keys';
 import { type ApiKeyPrincipal, authenticateApiKey } from '../accounts/authenticate';
 import { batchRoutes } from '../batches/routes';
 import { cancelRoutes } from '../execution/routes';
+import { financeRoutes } from '../finance/routes';
 import { ApiError, invalidRequest } from '../http/errors';
 import type { EnterpriseRoute, RouteDeps } from '../http/route';
 import { accountRoutes } from '../ledger/routes';
@@ -28,6 +29,7 @@ export const enterpriseRoutes: EnterpriseRoute[] = [
   ...batchRoutes,
   ...cancelRoutes,
   ...accountRoutes,
+  ...financeRoutes,
   ...webhookRoutes,
 ];
 
@@ -65,7 +67,12 @@ function clientRequestId(request: FastifyRequest): string | null {
  * OpenAPI document plus a readable reference generated from the same route table.
  */
 export async function enterpriseApi(app: FastifyInstance, options: EnterpriseOptions) {
-  const deps: RouteDeps = { db: options.db, queue: options.queue, config: options.config };
+  const deps: RouteDeps = {
+    db: options.db,
+    queue: options.queue,
+    config: options.config,
+    statementKey: options.statementKey,
+  };
   app.decorateRequest('principal', null);
 
   await app.register(rateLimit, {
@@ -141,6 +148,14 @@ export async function enterpriseApi(app: FastifyInstance, options: EnterpriseOpt
           reply,
           deps,
         });
+        if ('file' in result) {
+          return reply
+            .code(result.status)
+            .headers(result.headers ?? {})
+            .header('content-type', result.file.contentType)
+            .header('content-disposition', `attachment; filename="${result.file.fileName}"`)
+            .send(result.file.bytes);
+        }
         return reply
           .code(result.status)
           .headers(result.headers ?? {})

@@ -110,6 +110,19 @@ function operation(route: EnterpriseRoute): ZodOpenApiOperationObject {
                 schema: { type: 'string' as const },
                 description: 'The request id.',
               },
+              ...(Number(status) === 200 && route.files
+                ? {
+                    'X-Batchreel-Signature': {
+                      schema: { type: 'string' as const },
+                      description:
+                        'On a CSV or PDF download: `ed25519=<base64>`, the signature of the file’s bytes (check it with the statement public key).',
+                    },
+                    'X-Batchreel-Key-Id': {
+                      schema: { type: 'string' as const },
+                      description: 'The id of the key that signed it.',
+                    },
+                  }
+                : {}),
               ...(route.idempotent
                 ? {
                     'Idempotent-Replayed': {
@@ -119,7 +132,17 @@ function operation(route: EnterpriseRoute): ZodOpenApiOperationObject {
                   }
                 : {}),
             },
-            content: { 'application/json': { schema: response.schema } },
+            content: {
+              'application/json': { schema: response.schema },
+              ...(Number(status) === 200 && route.files
+                ? Object.fromEntries(
+                    Object.entries(route.files).map(([mediaType, description]) => [
+                      mediaType,
+                      { schema: z.string().meta({ description, format: 'binary' }) },
+                    ]),
+                  )
+                : {}),
+            },
           },
         ]),
       ),

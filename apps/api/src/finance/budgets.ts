@@ -129,7 +129,9 @@ export async function checkBudgets(
     }))
     .sort(
       (a, b) =>
-        b.usedCredits + b.needCredits - b.budget.capCredits -
+        b.usedCredits +
+          b.needCredits -
+          b.budget.capCredits -
           (a.usedCredits + a.needCredits - a.budget.capCredits) ||
         SCOPE_ORDER[a.budget.scope] - SCOPE_ORDER[b.budget.scope],
     );

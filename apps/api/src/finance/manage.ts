@@ -1,11 +1,7 @@
-import type { BudgetEnforcement, BudgetScope } from '@batchreel/contracts';
 import { err, ok, type Result } from '@batchreel/billing';
+import type { BudgetEnforcement, BudgetScope } from '@batchreel/contracts';
 import { type Database, isGuardViolation, type Prisma } from '@batchreel/db';
-import {
-  blockedHostReason,
-  isOwnEndpoint,
-  type WebhookTargetPolicy,
-} from '../platform/outbound';
+import { blockedHostReason, isOwnEndpoint, type WebhookTargetPolicy } from '../platform/outbound';
 import type { Queue } from '../platform/queue';
 import { audit } from '../staff/audit';
 import { actorOf, type StaffUser } from '../staff/identity';
@@ -45,7 +41,8 @@ export async function createProject(
   input: { accountId: string; name: string },
 ): Promise<Result<{ projectId: string }, FinanceChangeError>> {
   return db.$transaction(async (tx) => {
-    if (!(await lockAccount(tx, input.accountId))) return err({ code: 'account_not_found' as const });
+    if (!(await lockAccount(tx, input.accountId)))
+      return err({ code: 'account_not_found' as const });
     const taken = await tx.project.findFirst({
       where: { accountId: input.accountId, name: input.name },
     });
@@ -70,7 +67,8 @@ export async function setKeyProject(
   input: { accountId: string; apiKeyId: string; projectId: string | null },
 ): Promise<Result<{ ok: true }, FinanceChangeError>> {
   return db.$transaction(async (tx) => {
-    if (!(await lockAccount(tx, input.accountId))) return err({ code: 'account_not_found' as const });
+    if (!(await lockAccount(tx, input.accountId)))
+      return err({ code: 'account_not_found' as const });
     const key = await tx.apiKey.findFirst({
       where: { id: input.apiKeyId, accountId: input.accountId },
     });
@@ -156,7 +154,11 @@ export async function saveBudget(
         saved = toBudget(
           await tx.budget.update({
             where: { id: before.id },
-            data: { capCredits: input.capCredits, enforcement: input.enforcement, thresholdPercents },
+            data: {
+              capCredits: input.capCredits,
+              enforcement: input.enforcement,
+              thresholdPercents,
+            },
           }),
         );
         await audit(tx, by, {
@@ -217,7 +219,8 @@ export async function deleteBudget(
   input: { accountId: string; budgetId: string },
 ): Promise<Result<{ ok: true }, FinanceChangeError>> {
   return db.$transaction(async (tx) => {
-    if (!(await lockAccount(tx, input.accountId))) return err({ code: 'account_not_found' as const });
+    if (!(await lockAccount(tx, input.accountId)))
+      return err({ code: 'account_not_found' as const });
     const budget = await tx.budget.findFirst({
       where: { id: input.budgetId, accountId: input.accountId },
     });

@@ -232,7 +232,8 @@ export function monthlyArithmetic(s: MonthlyStatement): string[] {
   const problems: string[] = [];
   const t = s.totals;
   for (const [name, value] of Object.entries(t)) {
-    if (!Number.isSafeInteger(value) || value < 0) problems.push(`${name} is not a positive amount`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      problems.push(`${name} is not a positive amount`);
   }
   const moved =
     t.topup_credits -

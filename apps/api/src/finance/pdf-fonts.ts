@@ -42,7 +42,9 @@ function loadSlices(): Slice[] {
       file: `noto-sans-sc-${key.replace(/^\[(\d+)\]$/, '$1')}-wght-normal.woff2`,
       ranges: parseRanges(ranges),
     }))
-    .sort((a, b) => Number(b.file.includes('-latin-wght')) - Number(a.file.includes('-latin-wght')));
+    .sort(
+      (a, b) => Number(b.file.includes('-latin-wght')) - Number(a.file.includes('-latin-wght')),
+    );
   return slices;
 }
 
@@ -64,7 +66,9 @@ export interface Run {
 export function runsOf(text: string): Run[] {
   const runs: Run[] = [];
   for (const char of text) {
-    const slice = /\s/.test(char) ? (runs.at(-1)?.slice ?? sliceFor(32)) : sliceFor(char.codePointAt(0) ?? 0);
+    const slice = /\s/.test(char)
+      ? (runs.at(-1)?.slice ?? sliceFor(32))
+      : sliceFor(char.codePointAt(0) ?? 0);
     const last = runs.at(-1);
     if (last && last.slice === slice) last.text += char;
     else runs.push({ slice, text: slice ? char : '?' });

@@ -16,21 +16,31 @@ import { MONTH_PATTERN } from './periods';
 export const MonthSchema = z
   .string()
   .regex(MONTH_PATTERN, 'Must be a month, YYYY-MM (e.g. 2026-11).')
-  .meta({ description: 'A calendar month, `YYYY-MM`, in the account’s time zone.', example: '2026-11' });
+  .meta({
+    description: 'A calendar month, `YYYY-MM`, in the account’s time zone.',
+    example: '2026-11',
+  });
 
 /** What a budget is: its target, cap and thresholds (shared by reads, refusals and events). */
 const budgetFields = {
   budget_id: z.uuid(),
-  scope: z.enum(BUDGET_SCOPES).meta({ description: 'What it caps: the account, a project or an API key.' }),
+  scope: z
+    .enum(BUDGET_SCOPES)
+    .meta({ description: 'What it caps: the account, a project or an API key.' }),
   project_id: z.uuid().nullable().meta({ description: 'The capped project (`scope: project`).' }),
   api_key_id: z.uuid().nullable().meta({ description: 'The capped API key (`scope: api_key`).' }),
-  model: z.string().nullable().meta({ description: 'Only this model’s videos count; null: every model.' }),
+  model: z
+    .string()
+    .nullable()
+    .meta({ description: 'Only this model’s videos count; null: every model.' }),
   cap_credits: z.int().meta({ description: 'Credits per calendar month.' }),
   enforcement: z.enum(BUDGET_ENFORCEMENTS).meta({
-    description: '`hard`: a batch that would cross the cap is refused (402 `budget_exceeded`); `soft`: admitted, and alerted.',
+    description:
+      '`hard`: a batch that would cross the cap is refused (402 `budget_exceeded`); `soft`: admitted, and alerted.',
   }),
   threshold_percents: z.array(z.int()).meta({
-    description: 'Percents of the cap at which `budget.threshold_crossed` fires, once per crossing.',
+    description:
+      'Percents of the cap at which `budget.threshold_crossed` fires, once per crossing.',
   }),
 };
 
@@ -45,7 +55,8 @@ export const BudgetSchema = z
     remaining_credits: z.int().meta({ description: 'cap − used, at least 0.' }),
     percent_used: z.int().meta({ description: 'used ÷ cap, in whole percent (rounded down).' }),
     fired_thresholds: z.array(z.int()).meta({
-      description: 'Thresholds that fired this month and have not been re-armed (the use has not fallen below them since).',
+      description:
+        'Thresholds that fired this month and have not been re-armed (the use has not fallen below them since).',
     }),
     created_at: TimestampSchema,
     updated_at: TimestampSchema,
@@ -56,13 +67,17 @@ export const BudgetListSchema = z
   .object({
     ok: z.literal(true),
     period: MonthSchema,
-    time_zone: z.string().meta({ description: 'The account’s time zone, whose calendar months budgets follow.' }),
+    time_zone: z
+      .string()
+      .meta({ description: 'The account’s time zone, whose calendar months budgets follow.' }),
     data: z.array(BudgetSchema),
   })
   .meta({ id: 'BudgetList' });
 
 export const BudgetListQuerySchema = z.strictObject({
-  month: MonthSchema.optional().meta({ description: 'The month to report (default: the current one).' }),
+  month: MonthSchema.optional().meta({
+    description: 'The month to report (default: the current one).',
+  }),
 });
 
 /** A budget a quoted batch counts against, and whether the batch would cross it. */
@@ -74,7 +89,8 @@ export const QuoteBudgetSchema = z
     needed_credits: z.int().meta({ description: 'What this batch adds to the budget.' }),
     remaining_credits: z.int(),
     would_exceed: z.boolean().meta({
-      description: 'used + needed > cap. A hard cap refuses the batch; a soft one admits it and alerts.',
+      description:
+        'used + needed > cap. A hard cap refuses the batch; a soft one admits it and alerts.',
     }),
   })
   .meta({ id: 'QuoteBudget' });
@@ -116,8 +132,14 @@ export const AlertSchema = z
     used_credits: z.int().nullable(),
     balance: z.int().nullable(),
     low_balance_credits: z.int().nullable(),
-    ledger_row_id: z.string().nullable().meta({ description: 'The ledger row that took the balance below the level.' }),
-    batch_id: z.uuid().nullable().meta({ description: 'The batch whose admission crossed the threshold.' }),
+    ledger_row_id: z
+      .string()
+      .nullable()
+      .meta({ description: 'The ledger row that took the balance below the level.' }),
+    batch_id: z
+      .uuid()
+      .nullable()
+      .meta({ description: 'The batch whose admission crossed the threshold.' }),
     created_at: TimestampSchema,
   })
   .meta({ id: 'Alert' });
@@ -158,19 +180,25 @@ export const MonthlyStatementSchema = z
     period_start: TimestampSchema,
     period_end: TimestampSchema,
     final: z.boolean().meta({
-      description: 'false while the month is running (and for 5 minutes after it ends): figures so far.',
+      description:
+        'false while the month is running (and for 5 minutes after it ends): figures so far.',
     }),
     opening_balance: z.int().meta({ description: 'The ledger balance at `period_start`.' }),
     closing_balance: z.int().meta({
-      description: 'The ledger balance at `period_end` (so far, when not final): the next month’s opening balance.',
+      description:
+        'The ledger balance at `period_end` (so far, when not final): the next month’s opening balance.',
     }),
     totals: z
       .object({
         topup_credits: z.int(),
-        upfront_credits: z.int().meta({ description: 'Batch pre-deductions, as a positive amount.' }),
+        upfront_credits: z
+          .int()
+          .meta({ description: 'Batch pre-deductions, as a positive amount.' }),
         refunded_credits: z.int(),
         adjustment_added_credits: z.int(),
-        adjustment_removed_credits: z.int().meta({ description: 'Corrections that took credits, as a positive amount.' }),
+        adjustment_removed_credits: z
+          .int()
+          .meta({ description: 'Corrections that took credits, as a positive amount.' }),
       })
       .meta({
         description:
@@ -195,7 +223,9 @@ export const MonthlyStatementSchema = z
           row_hash: z.string(),
         }),
       )
-      .meta({ description: 'Top-ups and adjustments of the month, one per ledger row, in ledger order.' }),
+      .meta({
+        description: 'Top-ups and adjustments of the month, one per ledger row, in ledger order.',
+      }),
     batches: z
       .array(
         z.object({
@@ -203,17 +233,21 @@ export const MonthlyStatementSchema = z
           created_at: TimestampSchema,
           status: z.string(),
           settlement_status: z.enum(SETTLEMENT_STATUSES),
-          upfront_credits: z.int().meta({ description: 'Its pre-deduction in this month (0 if in another).' }),
+          upfront_credits: z
+            .int()
+            .meta({ description: 'Its pre-deduction in this month (0 if in another).' }),
           refunded_credits: z.int().meta({ description: 'Its refunds in this month.' }),
           refunded_tasks: z.int(),
         }),
       )
       .meta({ description: 'Every batch admitted in the month or with a ledger row in it.' }),
     opening_chain_head: ChainPointSchema.nullable().meta({
-      description: 'The account’s last ledger row before the month: the previous statement’s `chain_head`.',
+      description:
+        'The account’s last ledger row before the month: the previous statement’s `chain_head`.',
     }),
     chain_head: ChainPointSchema.nullable().meta({
-      description: 'The account’s last ledger row of the month (at issue, when not final); its `balance_after` is the closing balance.',
+      description:
+        'The account’s last ledger row of the month (at issue, when not final); its `balance_after` is the closing balance.',
     }),
     issued_at: TimestampSchema,
   })
@@ -225,7 +259,8 @@ export const SignedMonthlyStatementSchema = MonthlyStatementSchema.extend({
     algorithm: z.literal('ed25519'),
     key_id: z.string(),
     value: z.string().meta({
-      description: 'Ed25519 over the statement without `ok` and `signature`, keys sorted, no whitespace (base64).',
+      description:
+        'Ed25519 over the statement without `ok` and `signature`, keys sorted, no whitespace (base64).',
     }),
   }),
 }).meta({ id: 'MonthlyStatement' });
@@ -243,7 +278,9 @@ export const StatementListSchema = z
           final: z.boolean(),
         }),
       )
-      .meta({ description: 'Newest first: every month from the account’s first ledger row to now.' }),
+      .meta({
+        description: 'Newest first: every month from the account’s first ledger row to now.',
+      }),
   })
   .meta({ id: 'StatementList' });
 

@@ -27,9 +27,15 @@ export function monthlyStatementCsv(s: MonthlyStatement): string {
   type Column = (typeof MONTHLY_CSV_COLUMNS)[number];
   const line = (fields: Partial<Record<Column, unknown>>) =>
     MONTHLY_CSV_COLUMNS.map((column) => fields[column] ?? '');
-  const summary = (name: string, amount: number) => line({ line: 'summary', name, amount_credits: amount });
+  const summary = (name: string, amount: number) =>
+    line({ line: 'summary', name, amount_credits: amount });
   const lines = [
-    line({ line: 'statement', name: `${s.account_name} ${s.month} (${s.time_zone})`, created_at: s.issued_at, status: s.final ? 'final' : 'provisional' }),
+    line({
+      line: 'statement',
+      name: `${s.account_name} ${s.month} (${s.time_zone})`,
+      created_at: s.issued_at,
+      status: s.final ? 'final' : 'provisional',
+    }),
     summary('opening_balance', s.opening_balance),
     summary('topup_credits', s.totals.topup_credits),
     summary('upfront_credits', s.totals.upfront_credits),

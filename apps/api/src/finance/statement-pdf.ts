@@ -39,7 +39,8 @@ const LABELS = {
     closingHead: 'Closing chain head',
     signature: 'Signature (Ed25519)',
     keyId: 'Key id',
-    verify: 'Check the JSON statement offline: pnpm ledger:verify --statement <file> --public-key <pem>',
+    verify:
+      'Check the JSON statement offline: pnpm ledger:verify --statement <file> --public-key <pem>',
   },
   'zh-CN': {
     title: '月度对账单',
@@ -229,7 +230,9 @@ function layout(s: SignedMonthlyStatement, lang: StatementLanguage): TextOp[] {
     need(28);
     text(label, MARGIN, 9, { bold: true });
     text(
-      head ? `#${head.ledger_row_id} · ${t.balance} ${amount(head.balance_after)} · ${head.created_at}` : t.none,
+      head
+        ? `#${head.ledger_row_id} · ${t.balance} ${amount(head.balance_after)} · ${head.created_at}`
+        : t.none,
       MARGIN + 110,
       9,
     );

@@ -62,3 +62,21 @@ export function exceededBudgetBody(exceeded: BudgetExceeded): z.input<typeof Exc
     remaining_credits: exceeded.remainingCredits,
   };
 }
+
+/** A budget with its month's use on the wire (`GET /budgets`). */
+export function budgetBody(
+  standing: { budget: Budget; period: Period; usedCredits: number },
+  fired: number[],
+) {
+  const { budget, usedCredits } = standing;
+  return {
+    ...budgetFieldsBody(budget),
+    period: standing.period.month,
+    used_credits: usedCredits,
+    remaining_credits: Math.max(0, budget.capCredits - usedCredits),
+    percent_used: percentUsed(usedCredits, budget.capCredits),
+    fired_thresholds: fired,
+    created_at: budget.createdAt.toISOString(),
+    updated_at: budget.updatedAt.toISOString(),
+  };
+}

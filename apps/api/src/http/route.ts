@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { Database } from '@batchreel/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -38,6 +39,15 @@ export interface RouteDeps {
   db: Database;
   queue: Queue;
   config: WebhookTargetPolicy;
+  /** Signs statements (the same key as the admin's downloads). */
+  statementKey: KeyObject;
+}
+
+/** A download instead of JSON (a statement as CSV or PDF): its bytes, type and file name. */
+export interface FileResult {
+  status: 200;
+  file: { contentType: string; bytes: Buffer; fileName: string };
+  headers?: Record<string, string>;
 }
 
 /** A route's success answers by status code, each with the schema its body is checked against. */
@@ -84,9 +94,11 @@ export interface EnterpriseRoute<
   responses: Responses;
   /** Error codes this route can answer with beyond the ones every route can. */
   errors: ErrorCode[];
+  /** Other media types its 200 may answer with (a {@link FileResult}), with what each is. */
+  files?: Record<string, string>;
   handler(
     context: RouteContext<z.infer<Body>, z.infer<Query>, z.infer<Params>>,
-  ): Promise<RouteResult<NoInfer<Responses>>>;
+  ): Promise<RouteResult<NoInfer<Responses>> | FileResult>;
 }
 
 /**

@@ -28,6 +28,12 @@ export const STAFF_ERROR_REASONS = [
   'model_retired',
   'model_not_retired',
   'replacement_invalid',
+  'project_not_found',
+  'project_exists',
+  'budget_not_found',
+  'budget_exists',
+  'invalid_time_zone',
+  'invalid_webhook_url',
 ] as const;
 export type StaffErrorReason = (typeof STAFF_ERROR_REASONS)[number];
 
