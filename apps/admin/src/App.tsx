@@ -22,9 +22,12 @@ import { UsersPage } from './pages/UsersPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { createTrpcClient, trpc } from './trpc';
 
-// The two screens with heavy libraries (recharts, papaparse) load when first opened.
+// The screens with heavy libraries (recharts, papaparse) load when first opened.
 const DashboardPage = lazy(() =>
   import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })),
+);
+const FinancePage = lazy(() =>
+  import('./pages/FinancePage').then((m) => ({ default: m.FinancePage })),
 );
 const NewBatchPage = lazy(() =>
   import('./pages/NewBatchPage').then((m) => ({ default: m.NewBatchPage })),
@@ -139,6 +142,14 @@ export function App() {
               element={
                 <RequireRole needs="finance">
                   <DashboardPage />
+                </RequireRole>
+              }
+            />
+            <Route
+              path="/finance"
+              element={
+                <RequireRole needs="finance">
+                  <FinancePage />
                 </RequireRole>
               }
             />

@@ -29,6 +29,7 @@ const NAV: { to: string; label: keyof typeof en.nav; role: Role }[] = [
   { to: '/accounts', label: 'accounts', role: 'support' },
   { to: '/ledger', label: 'ledger', role: 'finance' },
   { to: '/dashboard', label: 'dashboard', role: 'finance' },
+  { to: '/finance', label: 'finance', role: 'finance' },
   { to: '/webhooks', label: 'webhooks', role: 'support' },
   { to: '/integrity', label: 'integrity', role: 'finance' },
   { to: '/audit', label: 'audit', role: 'finance' },
