@@ -462,7 +462,7 @@ ALTER TABLE finance_alerts ADD CONSTRAINT finance_alerts_account_id_fkey FOREIGN
 ALTER TABLE finance_alerts ADD CONSTRAINT finance_alerts_kind_shape CHECK (
 CASE kind
     WHEN 'budget_threshold'::finance_alert_kind THEN ((budget_id IS NOT NULL) AND (period IS NOT NULL) AND ((threshold_percent >= 1) AND (threshold_percent <= 100)) AND (cap_credits > 0) AND (used_credits IS NOT NULL))
-    WHEN 'balance_low'::finance_alert_kind THEN ((balance IS NOT NULL) AND (low_balance_credits > 0) AND (ledger_row_id IS NOT NULL))
+    WHEN 'balance_low'::finance_alert_kind THEN ((balance IS NOT NULL) AND (low_balance_credits > 0))
     ELSE NULL::boolean
 END);
 
