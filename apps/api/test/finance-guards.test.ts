@@ -4,7 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers';
-import { callerFor, createStaff, expectTrpcError } from './support/admin';
+import {
+  callerFor,
+  createStaff,
+  expectTrpcError,
+  sessionCookieFrom,
+  trpcHttp,
+} from './support/admin';
 import { accountWithKey, financeCaller } from './support/finance';
 import { clientOf, itemsOf } from './support/scenarios';
 
@@ -183,6 +189,42 @@ describe('finance’s changes refuse bad input and change nothing', () => {
       time_zone: 'America/New_York',
       low_balance_credits: 50,
     });
+  });
+});
+
+describe('over HTTP, as the admin app calls it, and for the account’s own reads', () => {
+  it('answers 400/404 with the reason, and another account sees none of it', async () => {
+    const mine = await accountWithKey(t.db, 1000);
+    const theirs = await accountWithKey(t.db, 1000);
+    const staff = await createStaff(t.db, 'finance');
+    const signIn = await trpcHttp(t.baseUrl, 'mutation', 'auth.signIn', {
+      email: staff.user.email,
+      password: staff.password,
+    });
+    const cookie = sessionCookieFrom(signIn.setCookies)?.value ?? null;
+    const save = (input: Record<string, unknown>) =>
+      trpcHttp(t.baseUrl, 'mutation', 'finance.saveBudget', input, { cookie });
+    const base = { accountId: mine.account.id, scope: 'account', capCredits: 100 };
+    const before = await snapshot();
+
+    let answer = await save({ ...base, capCredits: -1 });
+    expect([answer.status, answer.error?.data.code]).toEqual([400, 'BAD_REQUEST']);
+    answer = await save({ ...base, thresholdPercents: [80, 101] });
+    expect([answer.status, answer.error?.data.code]).toEqual([400, 'BAD_REQUEST']);
+    answer = await save({ ...base, scope: 'project', projectId: randomUUID() });
+    expect([answer.status, answer.error?.data.reason]).toEqual([404, 'project_not_found']);
+    answer = await save({ ...base, scope: 'api_key', apiKeyId: theirs.apiKeyId });
+    expect([answer.status, answer.error?.data.reason]).toEqual([404, 'api_key_not_found']);
+    expect(await snapshot()).toEqual(before);
+
+    // The account's own reads show its own caps only.
+    answer = await save(base);
+    expect(answer.status).toBe(200);
+    const other = await clientOf(t, { apiKey: theirs.secret });
+    expect((await other.budgets()).data).toEqual([]);
+    expect((await other.listProjects()).data).toEqual([]);
+    expect((await other.alerts()).data).toEqual([]);
+    expect((await (await clientOf(t, { apiKey: mine.secret })).budgets()).data).toHaveLength(1);
   });
 });
 
