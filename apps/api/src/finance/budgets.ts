@@ -173,7 +173,14 @@ export async function firedThresholds(
     orderBy: { thresholdPercent: 'asc' },
   });
   const byBudget = new Map<string, number[]>();
+  // A mark of a threshold finance has since removed is history, not a fired threshold of now.
+  const budgets = await db.budget.findMany({
+    where: { id: { in: budgetIds } },
+    select: { id: true, thresholdPercents: true },
+  });
+  const configured = new Map(budgets.map((b) => [b.id, b.thresholdPercents]));
   for (const mark of marks) {
+    if (!configured.get(mark.budgetId)?.includes(mark.thresholdPercent)) continue;
     byBudget.set(mark.budgetId, [...(byBudget.get(mark.budgetId) ?? []), mark.thresholdPercent]);
   }
   return byBudget;
