@@ -11,14 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers';
 import { accountWithKey, financeCaller } from './support/finance';
 import { expectComponent } from './support/openapi';
-import {
-  clientOf,
-  documentOf,
-  itemsOf,
-  prompts,
-  refusal,
-  waitUntilSettled,
-} from './support/scenarios';
+import { clientOf, documentOf, itemsOf, prompts, waitUntilSettled } from './support/scenarios';
 import {
   eventually,
   type ReceivedWebhook,
@@ -107,10 +100,6 @@ describe('budget.threshold_crossed', () => {
       });
       expectComponent(await documentOf(t), 'BudgetThresholdCrossedEvent', event);
     }
-    expect((await refusal(api.createBatch({ items: itemsOf(['More']) }))).code).toBe(
-      'budget_exceeded',
-    );
-
     // The failed batch's refunds give 50 back: below both thresholds, which re-arm.
     await waitUntilSettled(t, failing.batch_id, { apiKey: secret });
     expect((await api.budgets()).data[0]).toMatchObject({ used_credits: 50 });
@@ -124,7 +113,12 @@ describe('budget.threshold_crossed', () => {
     );
     expect(events).toHaveLength(4);
     expect(new Set(events.map((e) => e.id)).size).toBe(4);
-    expect(events.slice(2).map((e) => [e.data.threshold_percent, e.data.used_credits])).toEqual([
+    // Deliveries run side by side: the two new events may arrive in either order.
+    const again = events
+      .slice(2)
+      .map((e) => [e.data.threshold_percent, e.data.used_credits])
+      .sort((a, b) => (a[0] as number) - (b[0] as number));
+    expect(again).toEqual([
       [80, 80],
       [100, 100],
     ]);
