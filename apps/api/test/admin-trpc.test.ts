@@ -58,6 +58,15 @@ const ACCESS: Record<string, Access> = {
 
   'costs.report': 'finance',
   'costs.setCreditValue': 'finance',
+
+  'finance.overview': 'finance',
+  'finance.alerts': 'finance',
+  'finance.statements': 'finance',
+  'finance.createProject': 'finance',
+  'finance.setKeyProject': 'finance',
+  'finance.saveBudget': 'finance',
+  'finance.deleteBudget': 'finance',
+  'finance.setAlertSettings': 'finance',
 };
 
 /** Procedures that move or reveal money: support must be refused every one of them. */
@@ -74,6 +83,14 @@ const MONEY = [
   'ledger.audit',
   'costs.report',
   'costs.setCreditValue',
+  'finance.overview',
+  'finance.alerts',
+  'finance.statements',
+  'finance.createProject',
+  'finance.setKeyProject',
+  'finance.saveBudget',
+  'finance.deleteBudget',
+  'finance.setAlertSettings',
 ];
 
 const RANK: Record<Access, number> = { public: 0, support: 1, finance: 2, admin: 3 };
@@ -167,7 +184,47 @@ const INPUTS: Record<string, () => unknown | Promise<unknown>> = {
     to: new Date(),
   }),
   'costs.setCreditValue': () => ({ usdMicrosPerCredit: 10_000 }),
+  'finance.overview': () => ({ accountId }),
+  'finance.alerts': () => ({}),
+  'finance.statements': () => ({ accountId }),
+  'finance.createProject': () => ({ accountId, name: `Matrix ${randomUUID().slice(0, 8)}` }),
+  'finance.setKeyProject': async () => ({
+    accountId,
+    apiKeyId: await newApiKeyId(),
+    projectId: await newProjectId(),
+  }),
+  'finance.saveBudget': async () => ({
+    accountId,
+    scope: 'project',
+    projectId: await newProjectId(),
+    capCredits: 1000,
+  }),
+  'finance.deleteBudget': async () => {
+    const budget = await t.db.budget.create({
+      data: {
+        accountId,
+        scope: 'project',
+        projectId: await newProjectId(),
+        capCredits: 1000,
+        createdBy: 'test',
+      },
+    });
+    return { accountId, budgetId: budget.id };
+  },
+  'finance.setAlertSettings': () => ({
+    accountId,
+    timeZone: 'UTC',
+    webhookUrl: null,
+    lowBalanceCredits: null,
+  }),
 };
+
+async function newProjectId() {
+  const project = await t.db.project.create({
+    data: { accountId, name: `Matrix ${randomUUID().slice(0, 8)}` },
+  });
+  return project.id;
+}
 
 const modelSettings = {
   displayName: 'Matrix model',
