@@ -10,6 +10,12 @@ CREATE TYPE admin_role AS ENUM ('support', 'finance', 'admin');
 
 CREATE TYPE batch_status AS ENUM ('queued', 'processing', 'completed', 'partial', 'failed', 'canceled');
 
+CREATE TYPE budget_enforcement AS ENUM ('hard', 'soft');
+
+CREATE TYPE budget_scope AS ENUM ('account', 'project', 'api_key');
+
+CREATE TYPE finance_alert_kind AS ENUM ('budget_threshold', 'balance_low');
+
 CREATE TYPE idempotency_status AS ENUM ('in_flight', 'completed');
 
 CREATE TYPE ledger_ref_type AS ENUM ('topup', 'batch_upfront', 'batch_refund', 'adjustment');
@@ -35,6 +41,16 @@ CREATE TABLE _prisma_migrations (
   applied_steps_count integer NOT NULL DEFAULT 0
 );
 
+CREATE TABLE account_alert_settings (
+  account_id uuid NOT NULL,
+  webhook_url text,
+  low_balance_credits integer,
+  low_balance_armed boolean NOT NULL DEFAULT true,
+  low_balance_checked_id bigint NOT NULL DEFAULT 0,
+  updated_by text NOT NULL,
+  updated_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
 CREATE TABLE accounts (
   id uuid NOT NULL DEFAULT gen_random_uuid(),
   name text NOT NULL,
@@ -42,6 +58,7 @@ CREATE TABLE accounts (
   balance integer NOT NULL DEFAULT 0,
   created_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
   updated_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  time_zone text NOT NULL DEFAULT 'UTC'::text,
   video_retention_seconds integer NOT NULL DEFAULT 2592000
 );
 
@@ -76,7 +93,8 @@ CREATE TABLE api_keys (
   created_by text,
   created_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
   last_used_at timestamp(3) with time zone,
-  revoked_at timestamp(3) with time zone
+  revoked_at timestamp(3) with time zone,
+  project_id uuid
 );
 
 CREATE TABLE audit_log (
@@ -115,7 +133,31 @@ CREATE TABLE batch_jobs (
   started_at timestamp(3) with time zone,
   finished_at timestamp(3) with time zone,
   settled_at timestamp(3) with time zone,
+  api_key_id uuid,
+  project_id uuid,
   retried_from_batch_id uuid
+);
+
+CREATE TABLE budget_threshold_marks (
+  budget_id uuid NOT NULL,
+  period text NOT NULL,
+  threshold_percent integer NOT NULL,
+  crossed_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+CREATE TABLE budgets (
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  account_id uuid NOT NULL,
+  scope budget_scope NOT NULL,
+  project_id uuid,
+  api_key_id uuid,
+  model text,
+  cap_credits integer NOT NULL,
+  enforcement budget_enforcement NOT NULL DEFAULT 'hard'::budget_enforcement,
+  threshold_percents integer[] DEFAULT ARRAY[80, 90, 100],
+  created_by text NOT NULL,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  updated_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 CREATE TABLE credit_ledger (
@@ -150,6 +192,25 @@ CREATE TABLE demo_webhook_receipts (
   received_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
+CREATE TABLE finance_alerts (
+  id bigint NOT NULL DEFAULT nextval('finance_alerts_id_seq'::regclass),
+  account_id uuid NOT NULL,
+  kind finance_alert_kind NOT NULL,
+  budget_id uuid,
+  period text,
+  threshold_percent integer,
+  cap_credits integer,
+  used_credits integer,
+  balance integer,
+  low_balance_credits integer,
+  ledger_row_id bigint,
+  batch_id uuid,
+  event_id text NOT NULL,
+  delivery_id uuid,
+  payload jsonb NOT NULL,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
 CREATE TABLE idempotency_keys (
   id uuid NOT NULL DEFAULT gen_random_uuid(),
   account_id uuid NOT NULL,
@@ -180,6 +241,14 @@ CREATE TABLE models (
   provider_cost_unit text,
   replaced_by text,
   retired_at timestamp(3) with time zone
+);
+
+CREATE TABLE projects (
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  account_id uuid NOT NULL,
+  name text NOT NULL,
+  created_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  updated_at timestamp(3) with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 CREATE TABLE provider_costs (
@@ -265,11 +334,23 @@ CREATE TABLE webhook_secrets (
 
 ALTER TABLE _prisma_migrations ADD CONSTRAINT _prisma_migrations_pkey PRIMARY KEY (id);
 
+ALTER TABLE account_alert_settings ADD CONSTRAINT account_alert_settings_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE account_alert_settings ADD CONSTRAINT account_alert_settings_checked_id_non_negative CHECK ((low_balance_checked_id >= 0));
+
+ALTER TABLE account_alert_settings ADD CONSTRAINT account_alert_settings_low_balance_positive CHECK (((low_balance_credits IS NULL) OR (low_balance_credits > 0)));
+
+ALTER TABLE account_alert_settings ADD CONSTRAINT account_alert_settings_pkey PRIMARY KEY (account_id);
+
+ALTER TABLE account_alert_settings ADD CONSTRAINT account_alert_settings_webhook_url_shape CHECK (((webhook_url IS NULL) OR ((webhook_url ~ '^https?://'::text) AND (char_length(webhook_url) <= 2048))));
+
 ALTER TABLE accounts ADD CONSTRAINT accounts_balance_non_negative CHECK ((balance >= 0));
 
 ALTER TABLE accounts ADD CONSTRAINT accounts_name_present CHECK ((btrim(name) <> ''::text));
 
 ALTER TABLE accounts ADD CONSTRAINT accounts_pkey PRIMARY KEY (id);
+
+ALTER TABLE accounts ADD CONSTRAINT accounts_time_zone_present CHECK ((time_zone ~ '^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$'::text));
 
 ALTER TABLE accounts ADD CONSTRAINT accounts_video_retention_range CHECK (((video_retention_seconds >= 1) AND (video_retention_seconds <= 315360000)));
 
@@ -285,11 +366,15 @@ ALTER TABLE api_keys ADD CONSTRAINT api_keys_account_id_fkey FOREIGN KEY (accoun
 
 ALTER TABLE api_keys ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
 
+ALTER TABLE api_keys ADD CONSTRAINT api_keys_project_id_account_id_fkey FOREIGN KEY (project_id, account_id) REFERENCES projects(id, account_id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_actor_user_id_fkey FOREIGN KEY (actor_user_id) REFERENCES admin_users(id) ON UPDATE CASCADE ON DELETE RESTRICT;
 
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
 ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_api_key_id_account_id_fkey FOREIGN KEY (api_key_id, account_id) REFERENCES api_keys(id, account_id) ON UPDATE CASCADE ON DELETE RESTRICT;
 
 ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_cost_per_video_positive CHECK (((cost_per_video IS NULL) OR (cost_per_video > 0)));
 
@@ -300,6 +385,8 @@ ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_credits_within_freeze CHECK (((
 ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_frozen_all_or_nothing CHECK (((frozen_credits = 0) OR (frozen_credits = required_credits)));
 
 ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_pkey PRIMARY KEY (id);
+
+ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_project_id_account_id_fkey FOREIGN KEY (project_id, account_id) REFERENCES projects(id, account_id) ON UPDATE CASCADE ON DELETE RESTRICT;
 
 ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_request_id_length CHECK (((request_id IS NULL) OR ((char_length(request_id) >= 1) AND (char_length(request_id) <= 255))));
 
@@ -316,6 +403,40 @@ ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_settlement_balances CHECK (((se
 ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_settlement_status_matches CHECK ((((settlement_status <> 'settled'::settlement_status) OR (refunded_credits = 0)) AND ((settlement_status <> 'refunded'::settlement_status) OR (refunded_credits > 0))));
 
 ALTER TABLE batch_jobs ADD CONSTRAINT batch_jobs_total_count_positive CHECK ((total_count > 0));
+
+ALTER TABLE budget_threshold_marks ADD CONSTRAINT budget_threshold_marks_budget_id_fkey FOREIGN KEY (budget_id) REFERENCES budgets(id) ON UPDATE CASCADE ON DELETE CASCADE;
+
+ALTER TABLE budget_threshold_marks ADD CONSTRAINT budget_threshold_marks_percent_range CHECK (((threshold_percent >= 1) AND (threshold_percent <= 100)));
+
+ALTER TABLE budget_threshold_marks ADD CONSTRAINT budget_threshold_marks_period_shape CHECK ((period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'::text));
+
+ALTER TABLE budget_threshold_marks ADD CONSTRAINT budget_threshold_marks_pkey PRIMARY KEY (budget_id, period, threshold_percent);
+
+ALTER TABLE budgets ADD CONSTRAINT budgets_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE budgets ADD CONSTRAINT budgets_api_key_id_account_id_fkey FOREIGN KEY (api_key_id, account_id) REFERENCES api_keys(id, account_id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE budgets ADD CONSTRAINT budgets_cap_positive CHECK ((cap_credits > 0));
+
+ALTER TABLE budgets ADD CONSTRAINT budgets_created_by_present CHECK ((btrim(created_by) <> ''::text));
+
+ALTER TABLE budgets ADD CONSTRAINT budgets_model_fkey FOREIGN KEY (model) REFERENCES models(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE budgets ADD CONSTRAINT budgets_pkey PRIMARY KEY (id);
+
+ALTER TABLE budgets ADD CONSTRAINT budgets_project_id_account_id_fkey FOREIGN KEY (project_id, account_id) REFERENCES projects(id, account_id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE budgets ADD CONSTRAINT budgets_scope_target CHECK (
+CASE scope
+    WHEN 'account'::budget_scope THEN ((project_id IS NULL) AND (api_key_id IS NULL))
+    WHEN 'project'::budget_scope THEN ((project_id IS NOT NULL) AND (api_key_id IS NULL))
+    WHEN 'api_key'::budget_scope THEN ((api_key_id IS NOT NULL) AND (project_id IS NULL))
+    ELSE NULL::boolean
+END);
+
+ALTER TABLE budgets ADD CONSTRAINT budgets_thresholds_ascending CHECK (int_array_strictly_ascending(threshold_percents));
+
+ALTER TABLE budgets ADD CONSTRAINT budgets_thresholds_in_range CHECK (((threshold_percents IS NOT NULL) AND (cardinality(threshold_percents) <= 10) AND (1 <= ALL (threshold_percents)) AND (100 >= ALL (threshold_percents)) AND (array_position(threshold_percents, NULL::integer) IS NULL)));
 
 ALTER TABLE credit_ledger ADD CONSTRAINT credit_ledger_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id) ON UPDATE CASCADE ON DELETE RESTRICT;
 
@@ -352,6 +473,17 @@ ALTER TABLE demo_webhook_receipts ADD CONSTRAINT demo_webhook_receipts_account_i
 
 ALTER TABLE demo_webhook_receipts ADD CONSTRAINT demo_webhook_receipts_pkey PRIMARY KEY (id);
 
+ALTER TABLE finance_alerts ADD CONSTRAINT finance_alerts_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE finance_alerts ADD CONSTRAINT finance_alerts_kind_shape CHECK (
+CASE kind
+    WHEN 'budget_threshold'::finance_alert_kind THEN ((budget_id IS NOT NULL) AND (period IS NOT NULL) AND ((threshold_percent >= 1) AND (threshold_percent <= 100)) AND (cap_credits > 0) AND (used_credits IS NOT NULL))
+    WHEN 'balance_low'::finance_alert_kind THEN ((balance IS NOT NULL) AND (low_balance_credits > 0))
+    ELSE NULL::boolean
+END);
+
+ALTER TABLE finance_alerts ADD CONSTRAINT finance_alerts_pkey PRIMARY KEY (id);
+
 ALTER TABLE idempotency_keys ADD CONSTRAINT idempotency_keys_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id) ON UPDATE CASCADE ON DELETE RESTRICT;
 
 ALTER TABLE idempotency_keys ADD CONSTRAINT idempotency_keys_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES batch_jobs(id) ON UPDATE CASCADE ON DELETE RESTRICT;
@@ -387,6 +519,12 @@ ALTER TABLE models ADD CONSTRAINT models_replacement_not_self CHECK ((replaced_b
 ALTER TABLE models ADD CONSTRAINT models_replacement_when_retired CHECK (((replaced_by IS NULL) OR (retired_at IS NOT NULL)));
 
 ALTER TABLE models ADD CONSTRAINT models_retired_disabled CHECK (((retired_at IS NULL) OR (NOT enabled)));
+
+ALTER TABLE projects ADD CONSTRAINT projects_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id) ON UPDATE CASCADE ON DELETE RESTRICT;
+
+ALTER TABLE projects ADD CONSTRAINT projects_name_present CHECK (((btrim(name) <> ''::text) AND (char_length(name) <= 100)));
+
+ALTER TABLE projects ADD CONSTRAINT projects_pkey PRIMARY KEY (id);
 
 ALTER TABLE provider_costs ADD CONSTRAINT provider_costs_amount_non_negative CHECK ((amount >= 0));
 
@@ -466,7 +604,11 @@ CREATE UNIQUE INDEX admin_users_email_key ON public.admin_users USING btree (ema
 
 CREATE INDEX api_keys_account_id_created_at_idx ON public.api_keys USING btree (account_id, created_at);
 
+CREATE UNIQUE INDEX api_keys_id_account_id_key ON public.api_keys USING btree (id, account_id);
+
 CREATE UNIQUE INDEX api_keys_key_hash_key ON public.api_keys USING btree (key_hash);
+
+CREATE INDEX api_keys_project_id_idx ON public.api_keys USING btree (project_id);
 
 CREATE INDEX audit_log_created_at_idx ON public.audit_log USING btree (created_at);
 
@@ -476,11 +618,23 @@ CREATE INDEX batch_jobs_account_id_created_at_id_idx ON public.batch_jobs USING 
 
 CREATE INDEX batch_jobs_account_id_request_id_idx ON public.batch_jobs USING btree (account_id, request_id);
 
+CREATE INDEX batch_jobs_api_key_id_created_at_idx ON public.batch_jobs USING btree (api_key_id, created_at);
+
 CREATE INDEX batch_jobs_created_at_id_idx ON public.batch_jobs USING btree (created_at DESC, id DESC);
+
+CREATE INDEX batch_jobs_project_id_created_at_idx ON public.batch_jobs USING btree (project_id, created_at);
 
 CREATE INDEX batch_jobs_retried_from_batch_id_idx ON public.batch_jobs USING btree (retried_from_batch_id);
 
 CREATE INDEX batch_jobs_status_created_at_idx ON public.batch_jobs USING btree (status, created_at);
+
+CREATE INDEX budgets_account_id_idx ON public.budgets USING btree (account_id);
+
+CREATE UNIQUE INDEX budgets_one_per_account_and_model ON public.budgets USING btree (account_id, COALESCE(model, ''::text)) WHERE (scope = 'account'::budget_scope);
+
+CREATE UNIQUE INDEX budgets_one_per_api_key_and_model ON public.budgets USING btree (api_key_id, COALESCE(model, ''::text)) WHERE (scope = 'api_key'::budget_scope);
+
+CREATE UNIQUE INDEX budgets_one_per_project_and_model ON public.budgets USING btree (project_id, COALESCE(model, ''::text)) WHERE (scope = 'project'::budget_scope);
 
 CREATE INDEX credit_ledger_account_id_created_at_idx ON public.credit_ledger USING btree (account_id, created_at);
 
@@ -494,9 +648,17 @@ CREATE INDEX credit_ledger_ref_id_idx ON public.credit_ledger USING btree (ref_i
 
 CREATE INDEX demo_webhook_receipts_account_id_received_at_idx ON public.demo_webhook_receipts USING btree (account_id, received_at DESC);
 
+CREATE INDEX finance_alerts_account_id_id_idx ON public.finance_alerts USING btree (account_id, id DESC);
+
+CREATE UNIQUE INDEX finance_alerts_event_id_key ON public.finance_alerts USING btree (event_id);
+
 CREATE UNIQUE INDEX idempotency_keys_account_id_request_id_key ON public.idempotency_keys USING btree (account_id, request_id);
 
 CREATE INDEX idempotency_keys_expires_at_idx ON public.idempotency_keys USING btree (expires_at);
+
+CREATE UNIQUE INDEX projects_account_id_name_key ON public.projects USING btree (account_id, name);
+
+CREATE UNIQUE INDEX projects_id_account_id_key ON public.projects USING btree (id, account_id);
 
 CREATE INDEX provider_costs_batch_id_idx ON public.provider_costs USING btree (batch_id);
 
@@ -546,6 +708,8 @@ CREATE SEQUENCE audit_log_id_seq OWNED BY audit_log.id;
 
 CREATE SEQUENCE credit_ledger_id_seq OWNED BY credit_ledger.id;
 
+CREATE SEQUENCE finance_alerts_id_seq OWNED BY finance_alerts.id;
+
 CREATE SEQUENCE provider_costs_id_seq OWNED BY provider_costs.id;
 
 -- Functions
@@ -561,6 +725,19 @@ BEGIN
   END IF;
   IF TG_OP = 'UPDATE' AND NEW.balance IS DISTINCT FROM OLD.balance AND pg_trigger_depth() < 2 THEN
     RAISE EXCEPTION 'accounts.balance changes only through credit_ledger entries'
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.batch_jobs_guard_attribution()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF NEW.api_key_id IS DISTINCT FROM OLD.api_key_id OR NEW.project_id IS DISTINCT FROM OLD.project_id THEN
+    RAISE EXCEPTION 'batch % keeps the API key and project it was admitted with', OLD.id
       USING ERRCODE = 'check_violation';
   END IF;
   RETURN NEW;
@@ -645,6 +822,17 @@ BEGIN
   NEW.row_hash := ledger_row_hash(NEW.prev_hash, NEW);
   RETURN NEW;
 END;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.int_array_strictly_ascending(values_ integer[])
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$
+  SELECT coalesce(bool_and(a < b), true)
+    FROM (SELECT v AS a, lead(v) OVER (ORDER BY ord) AS b
+            FROM unnest(values_) WITH ORDINALITY AS u(v, ord)) pairs
+   WHERE b IS NOT NULL
 $function$;
 
 CREATE OR REPLACE FUNCTION public.is_rate_table(rates jsonb, minimum numeric)
@@ -765,6 +953,8 @@ CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log
 
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION reject_append_only_change();
 
+CREATE TRIGGER batch_jobs_attribution_is_final BEFORE UPDATE OF api_key_id, project_id ON public.batch_jobs FOR EACH ROW EXECUTE FUNCTION batch_jobs_guard_attribution();
+
 CREATE TRIGGER batch_jobs_retry_link BEFORE INSERT OR UPDATE OF retried_from_batch_id ON public.batch_jobs FOR EACH ROW EXECUTE FUNCTION batch_jobs_guard_retry();
 
 CREATE TRIGGER credit_ledger_append_only BEFORE DELETE OR UPDATE ON public.credit_ledger FOR EACH ROW EXECUTE FUNCTION reject_append_only_change();
@@ -772,6 +962,10 @@ CREATE TRIGGER credit_ledger_append_only BEFORE DELETE OR UPDATE ON public.credi
 CREATE TRIGGER credit_ledger_apply_to_balance BEFORE INSERT ON public.credit_ledger FOR EACH ROW EXECUTE FUNCTION credit_ledger_before_insert();
 
 CREATE TRIGGER credit_ledger_no_truncate BEFORE TRUNCATE ON public.credit_ledger FOR EACH STATEMENT EXECUTE FUNCTION reject_append_only_change();
+
+CREATE TRIGGER finance_alerts_append_only BEFORE DELETE OR UPDATE ON public.finance_alerts FOR EACH ROW EXECUTE FUNCTION reject_append_only_change();
+
+CREATE TRIGGER finance_alerts_no_truncate BEFORE TRUNCATE ON public.finance_alerts FOR EACH STATEMENT EXECUTE FUNCTION reject_append_only_change();
 
 CREATE TRIGGER models_retirement_is_final BEFORE UPDATE ON public.models FOR EACH ROW EXECUTE FUNCTION models_guard_retirement();
 

@@ -22,8 +22,8 @@ import { UsersPage } from './pages/UsersPage';
 import { WebhooksPage } from './pages/WebhooksPage';
 import { createTrpcClient, trpc } from './trpc';
 
-// The screens with heavy libraries (recharts, papaparse) load when first opened, and so does
-// the admin-only catalogue, which most staff never open.
+// The screens with heavy libraries (recharts, papaparse, the finance page's charts) load when
+// first opened, and so does the admin-only catalogue, which most staff never open.
 const DashboardPage = lazy(() =>
   import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })),
 );
@@ -32,6 +32,9 @@ const CataloguePage = lazy(() =>
 );
 const ProviderCostsPage = lazy(() =>
   import('./pages/ProviderCostsPage').then((m) => ({ default: m.ProviderCostsPage })),
+);
+const FinancePage = lazy(() =>
+  import('./pages/FinancePage').then((m) => ({ default: m.FinancePage })),
 );
 const NewBatchPage = lazy(() =>
   import('./pages/NewBatchPage').then((m) => ({ default: m.NewBatchPage })),
@@ -154,6 +157,14 @@ export function App() {
               element={
                 <RequireRole needs="finance">
                   <ProviderCostsPage />
+                </RequireRole>
+              }
+            />
+            <Route
+              path="/finance"
+              element={
+                <RequireRole needs="finance">
+                  <FinancePage />
                 </RequireRole>
               }
             />

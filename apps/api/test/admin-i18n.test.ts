@@ -142,7 +142,7 @@ describe('admin translations', () => {
 });
 
 /** Literal words the admin may show in any language: file formats and brand names. */
-const ALLOWED_LITERALS = new Set(['JSON', 'CSV', 'https://']);
+const ALLOWED_LITERALS = new Set(['JSON', 'CSV', 'PDF', 'https://']);
 
 async function filesOf(dir: string, extension: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });

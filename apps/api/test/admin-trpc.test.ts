@@ -63,6 +63,14 @@ const ACCESS: Record<string, Access> = {
   'storage.byAccount': 'support',
   'storage.accountStorage': 'support',
   'storage.setRetention': 'admin',
+  'finance.overview': 'finance',
+  'finance.alerts': 'finance',
+  'finance.statements': 'finance',
+  'finance.createProject': 'finance',
+  'finance.setKeyProject': 'finance',
+  'finance.saveBudget': 'finance',
+  'finance.deleteBudget': 'finance',
+  'finance.setAlertSettings': 'finance',
 };
 
 /** Procedures that move or reveal money: support must be refused every one of them. */
@@ -80,6 +88,14 @@ const MONEY = [
   'ledger.audit',
   'costs.report',
   'costs.setCreditValue',
+  'finance.overview',
+  'finance.alerts',
+  'finance.statements',
+  'finance.createProject',
+  'finance.setKeyProject',
+  'finance.saveBudget',
+  'finance.deleteBudget',
+  'finance.setAlertSettings',
 ];
 
 const RANK: Record<Access, number> = { public: 0, support: 1, finance: 2, admin: 3 };
@@ -177,6 +193,39 @@ const INPUTS: Record<string, () => unknown | Promise<unknown>> = {
     to: new Date(),
   }),
   'costs.setCreditValue': () => ({ usdMicrosPerCredit: 10_000 }),
+  'finance.overview': () => ({ accountId }),
+  'finance.alerts': () => ({}),
+  'finance.statements': () => ({ accountId }),
+  'finance.createProject': () => ({ accountId, name: `Matrix ${randomUUID().slice(0, 8)}` }),
+  'finance.setKeyProject': async () => ({
+    accountId,
+    apiKeyId: await newApiKeyId(),
+    projectId: await newProjectId(),
+  }),
+  'finance.saveBudget': async () => ({
+    accountId,
+    scope: 'project',
+    projectId: await newProjectId(),
+    capCredits: 1000,
+  }),
+  'finance.deleteBudget': async () => {
+    const budget = await t.db.budget.create({
+      data: {
+        accountId,
+        scope: 'project',
+        projectId: await newProjectId(),
+        capCredits: 1000,
+        createdBy: 'test',
+      },
+    });
+    return { accountId, budgetId: budget.id };
+  },
+  'finance.setAlertSettings': () => ({
+    accountId,
+    timeZone: 'UTC',
+    webhookUrl: null,
+    lowBalanceCredits: null,
+  }),
 };
 
 /** A batch that never ran (nothing frozen) and settled with its one task failed. */
@@ -197,6 +246,13 @@ async function settledBatchWithAFailure() {
     data: { status: 'failed', settlementStatus: 'settled', failedCount: 1, settledAt: new Date() },
   });
   return batch.id;
+}
+
+async function newProjectId() {
+  const project = await t.db.project.create({
+    data: { accountId, name: `Matrix ${randomUUID().slice(0, 8)}` },
+  });
+  return project.id;
 }
 
 const modelSettings = {

@@ -32,6 +32,7 @@ const LAYERS: Record<string, Layer> = {
   costs: 'domain',
   demo: 'domain',
   execution: 'domain',
+  finance: 'domain',
   health: 'domain',
   ledger: 'domain',
   metrics: 'domain',
@@ -39,6 +40,7 @@ const LAYERS: Record<string, Layer> = {
   // Durable outputs: persisting finished videos, delivering them (signed links, manifest, ZIP),
   // retention. The object store itself is a primitive (platform/object-store).
   outputs: 'domain',
+  outbox: 'domain',
   providers: 'domain',
   staff: 'domain',
   webhooks: 'domain',

@@ -10,6 +10,7 @@
 import type * as Client from '@batchreel/client';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
+import type { BudgetExceededResponseSchema } from '../src/app/openapi';
 import {
   BatchAdmittedSchema,
   BatchPageSchema,
@@ -19,6 +20,16 @@ import {
   RetryAdmittedSchema,
   TaskPageSchema,
 } from '../src/batches/schemas';
+import {
+  AlertPageSchema,
+  type BalanceLowEventSchema,
+  BudgetListSchema,
+  type BudgetThresholdEventSchema,
+  ProjectListSchema,
+  SignedMonthlyStatementSchema,
+  StatementKeySchema,
+  StatementListSchema,
+} from '../src/finance/schemas';
 import type { ErrorResponseSchema, InsufficientCreditsResponseSchema } from '../src/http/schemas';
 import { BalanceSchema, LedgerPageSchema } from '../src/ledger/schemas';
 import { VideoRedirectSchema } from '../src/outputs/schemas';
@@ -138,6 +149,33 @@ const OPERATIONS = {
     status: 202,
     call: async (api, { failedBatchId }) => (await api.retryFailed(failedBatchId)).batch,
   }),
+  listProjects: operation({
+    schema: ProjectListSchema,
+    status: 200,
+    call: (api) => api.listProjects(),
+  }),
+  listBudgets: operation({ schema: BudgetListSchema, status: 200, call: (api) => api.budgets() }),
+  listAlerts: operation({
+    schema: AlertPageSchema,
+    status: 200,
+    call: (api) => api.alerts({ limit: 5 }),
+  }),
+  listStatements: operation({
+    schema: StatementListSchema,
+    status: 200,
+    call: (api) => api.statements(),
+  }),
+  getStatementKey: operation({
+    schema: StatementKeySchema,
+    status: 200,
+    call: (api) => api.statementPublicKey(),
+  }),
+  getStatement: operation({
+    schema: SignedMonthlyStatementSchema,
+    status: 200,
+    // The account's time zone is UTC: this month has the demo's grant and the fixture's batch.
+    call: (api) => api.statement(new Date().toISOString().slice(0, 7)),
+  }),
 };
 
 /** Operations that answer with a file (a stream), by `operationId`, and its content type. */
@@ -179,6 +217,13 @@ describe('the client types equal the API schemas (checked by the typecheck)', ()
       z.output<typeof InsufficientCreditsResponseSchema>
     >();
     expectTypeOf<Client.WebhookEvent>().toEqualTypeOf<z.output<typeof WebhookEventSchema>>();
+    expectTypeOf<Client.BudgetExceededResponse>().toEqualTypeOf<
+      z.output<typeof BudgetExceededResponseSchema>
+    >();
+    expectTypeOf<Client.BudgetThresholdCrossedEvent>().toEqualTypeOf<
+      z.output<typeof BudgetThresholdEventSchema>
+    >();
+    expectTypeOf<Client.BalanceLowEvent>().toEqualTypeOf<z.output<typeof BalanceLowEventSchema>>();
   });
 
   it('the named parts the answers are made of', () => {
@@ -187,6 +232,12 @@ describe('the client types equal the API schemas (checked by the typecheck)', ()
       SchemaAnswers['listBatches']['data'][number]
     >();
     expectTypeOf<Client.LedgerEntry>().toEqualTypeOf<SchemaAnswers['listLedger']['data'][number]>();
+    expectTypeOf<Client.Budget>().toEqualTypeOf<SchemaAnswers['listBudgets']['data'][number]>();
+    expectTypeOf<Client.Alert>().toEqualTypeOf<SchemaAnswers['listAlerts']['data'][number]>();
+    expectTypeOf<Client.Project>().toEqualTypeOf<SchemaAnswers['listProjects']['data'][number]>();
+    expectTypeOf<Client.QuoteBudget>().toEqualTypeOf<
+      SchemaAnswers['quoteBatch']['budgets'][number]
+    >();
   });
 });
 

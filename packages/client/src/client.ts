@@ -1,16 +1,28 @@
-import type { BatchStatus, DeliveryStatus, TaskStatus } from '@batchreel/contracts';
+import type {
+  BatchStatus,
+  DeliveryStatus,
+  FinanceAlertKind,
+  TaskStatus,
+} from '@batchreel/contracts';
 import { BatchreelApiError, errorFromResponse } from './errors';
 import type {
+  AlertPage,
   Balance,
   Batch,
   BatchAdmitted,
   BatchPage,
+  BudgetList,
   CreateBatchRequest,
   DeliveryPage,
   LedgerPage,
+  MonthlyStatement,
+  ProjectList,
   Quote,
   RetryAdmitted,
   SigningSecret,
+  StatementFile,
+  StatementKey,
+  StatementList,
   Task,
   TaskPage,
   VideoRedirect,
@@ -70,6 +82,8 @@ interface RequestOptions {
   accept?: number[];
   /** The answer is a file: its body is handed over as a stream, never read whole. */
   download?: boolean;
+  /** A download: a 2xx answer's bytes are kept as they are (errors are still JSON). */
+  binary?: boolean;
 }
 
 /** Waits before the first and second retry when the API names none; doubled each time. */
@@ -97,6 +111,8 @@ function retryDelayMs(error: unknown, repeatable: boolean, retry: number): numbe
 interface Answer<T> {
   body: T;
   headers: Record<string, string>;
+  /** The answer's bytes, for a binary request that succeeded. */
+  bytes?: Uint8Array;
 }
 
 const PREFIX = '/api/enterprise';
@@ -353,6 +369,62 @@ export class BatchreelClient {
     return (await this.#request<WebhookDeliveryResponse>('POST', path)).body;
   }
 
+  /** The account's projects and the API keys in each. */
+  async listProjects(): Promise<ProjectList> {
+    return (await this.#request<ProjectList>('GET', '/projects')).body;
+  }
+
+  /** Every budget cap of the account with what a month (default: this one) has used of it. */
+  async budgets(query: { month?: string } = {}): Promise<BudgetList> {
+    return (await this.#request<BudgetList>('GET', '/budgets', { query })).body;
+  }
+
+  /** Alerts that fired (budget thresholds, low balance), newest first. */
+  async alerts(
+    query: { kind?: FinanceAlertKind; limit?: number; cursor?: string } = {},
+  ): Promise<AlertPage> {
+    return (await this.#request<AlertPage>('GET', '/alerts', { query })).body;
+  }
+
+  /** The months there are statements for, newest first. */
+  async statements(): Promise<StatementList> {
+    return (await this.#request<StatementList>('GET', '/statements')).body;
+  }
+
+  /** The public key that checks statements offline. */
+  async statementPublicKey(): Promise<StatementKey> {
+    return (await this.#request<StatementKey>('GET', '/statements/public-key')).body;
+  }
+
+  /** The signed statement of a month (`YYYY-MM`) as JSON. */
+  async statement(month: string): Promise<MonthlyStatement> {
+    const path = `/statements/${encodeURIComponent(month)}`;
+    return (await this.#request<MonthlyStatement>('GET', path, { query: { format: 'json' } })).body;
+  }
+
+  /**
+   * The statement of a month as a CSV or PDF file, with the signature of its bytes
+   * (`X-Batchreel-Signature`, `ed25519=<base64>`) and the signing key's id.
+   */
+  async statementFile(
+    month: string,
+    format: 'csv' | 'pdf',
+    options: { lang?: 'en' | 'zh-CN' } = {},
+  ): Promise<StatementFile> {
+    const path = `/statements/${encodeURIComponent(month)}`;
+    const answer = await this.#request<undefined>('GET', path, {
+      query: { format, ...(options.lang ? { lang: options.lang } : {}) },
+      binary: true,
+    });
+    const signature = answer.headers['x-batchreel-signature'] ?? '';
+    return {
+      bytes: answer.bytes ?? new Uint8Array(),
+      contentType: answer.headers['content-type'] ?? '',
+      signature: signature.replace(/^ed25519=/, ''),
+      keyId: answer.headers['x-batchreel-key-id'] ?? '',
+    };
+  }
+
   /**
    * Polls `GET /video-batch/{id}` until `settlement_status` is no longer `pending`, and resolves
    * with the settled batch. Calls `onProgress` with each read. Rejects with a
@@ -464,8 +536,14 @@ export class BatchreelClient {
     }
 
     let text: string;
+    let bytes: Uint8Array | undefined;
     try {
-      text = await response.text();
+      if (options.binary && response.ok) {
+        bytes = new Uint8Array(await response.arrayBuffer());
+        text = '';
+      } else {
+        text = await response.text();
+      }
     } catch (error) {
       throw new BatchreelApiError({
         status: response.status,
@@ -489,6 +567,19 @@ export class BatchreelClient {
     response.headers.forEach((value, name) => {
       responseHeaders[name] = value;
     });
+    if (bytes) {
+      this.#onExchange?.({
+        method,
+        path: fullPath,
+        requestHeaders,
+        requestBody: options.body,
+        status: response.status,
+        responseHeaders,
+        responseBody: `<${bytes.length} bytes of ${responseHeaders['content-type'] ?? 'data'}>`,
+        durationMs: Math.round(performance.now() - started),
+      });
+      return { body: undefined as T, headers: responseHeaders, bytes };
+    }
     this.#onExchange?.({
       method,
       path: fullPath,

@@ -1,3 +1,5 @@
+import type { ExceededBudget } from './types';
+
 /** One problem with a request, located by a path (`items[3].model`, `query.cursor`). */
 export interface ErrorDetail {
   path: string;
@@ -15,6 +17,8 @@ export interface BatchreelApiErrorInit {
   availableCredits?: number;
   /** From a `Retry-After` header (429, 503): seconds to wait before asking again. */
   retryAfterSeconds?: number;
+  /** From a `402 budget_exceeded`: the tightest hard cap the batch would cross. */
+  budget?: ExceededBudget;
   cause?: unknown;
 }
 
@@ -42,6 +46,8 @@ export class BatchreelApiError extends Error {
   readonly availableCredits?: number;
   /** From a `Retry-After` header (429, 503): seconds to wait before asking again. */
   readonly retryAfterSeconds?: number;
+  /** From a `402 budget_exceeded`: the budget, its cap, what is used, what the batch needs. */
+  readonly budget?: ExceededBudget;
 
   constructor(init: BatchreelApiErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -53,6 +59,7 @@ export class BatchreelApiError extends Error {
     if (init.requiredCredits !== undefined) this.requiredCredits = init.requiredCredits;
     if (init.availableCredits !== undefined) this.availableCredits = init.availableCredits;
     if (init.retryAfterSeconds !== undefined) this.retryAfterSeconds = init.retryAfterSeconds;
+    if (init.budget !== undefined) this.budget = init.budget;
   }
 
   /** Credits missing for admission, from a 402; `undefined` otherwise. */
@@ -98,6 +105,9 @@ export function errorFromResponse(
       }))
     : [];
   const requiredCredits = optionalInt(envelope.required_credits);
+  const budget = isRecord(envelope.budget)
+    ? (envelope.budget as unknown as ExceededBudget)
+    : undefined;
   const availableCredits = optionalInt(envelope.available_credits);
   return new BatchreelApiError({
     status,
@@ -108,6 +118,7 @@ export function errorFromResponse(
     body,
     ...(requiredCredits === undefined ? {} : { requiredCredits }),
     ...(availableCredits === undefined ? {} : { availableCredits }),
+    ...(budget === undefined ? {} : { budget }),
     ...retryAfterInit,
   });
 }

@@ -8,8 +8,12 @@
 
 import type {
   BatchStatus,
+  BatchWebhookEventType,
+  BudgetEnforcement,
+  BudgetScope,
   DeliveryStatus,
   ErrorCode,
+  FinanceAlertKind,
   LedgerRefType,
   SettlementStatus,
   TaskStatus,
@@ -81,6 +85,8 @@ export interface Quote extends QuoteFields {
   ok: true;
   balance: number;
   reserved_credits: number;
+  /** Every budget cap the batch would count against this month, and whether it would cross it. */
+  budgets: QuoteBudget[];
   would_admit: boolean;
   /** Credits missing for admission; 0 when it would be admitted. */
   shortfall_credits: number;
@@ -328,7 +334,7 @@ export interface WebhookDeliveryResponse {
  */
 export interface WebhookEvent {
   id: string;
-  type: WebhookEventType;
+  type: BatchWebhookEventType;
   timestamp: Timestamp;
   data: Omit<Batch, 'ok' | 'webhook_deliveries'>;
 }
@@ -350,4 +356,221 @@ export interface ErrorResponse {
 export interface InsufficientCreditsResponse extends ErrorResponse {
   required_credits: number;
   available_credits: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finance controls: projects, budgets, alerts, monthly statements
+
+/** What a budget caps, its cap and thresholds. */
+export interface BudgetFields {
+  budget_id: string;
+  /** The account, a project or an API key. */
+  scope: BudgetScope;
+  project_id: string | null;
+  api_key_id: string | null;
+  /** Only this model's videos count; `null`: every model. */
+  model: string | null;
+  /** Credits per calendar month (the account's time zone). */
+  cap_credits: number;
+  /** `hard`: a batch that would cross it is refused (402 `budget_exceeded`); `soft`: alerts only. */
+  enforcement: BudgetEnforcement;
+  /** Percents of the cap at which `budget.threshold_crossed` fires. */
+  threshold_percents: number[];
+}
+
+/** A budget with its month's use (`GET /budgets`). */
+export interface Budget extends BudgetFields {
+  /** `YYYY-MM`. */
+  period: string;
+  /** Reserved + charged − refunded, for batches admitted in the month. */
+  used_credits: number;
+  remaining_credits: number;
+  percent_used: number;
+  /** Thresholds that fired this month and are not re-armed yet. */
+  fired_thresholds: number[];
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BudgetList {
+  ok: true;
+  period: string;
+  time_zone: string;
+  data: Budget[];
+}
+
+/** A budget a quoted batch counts against. */
+export interface QuoteBudget extends BudgetFields {
+  period: string;
+  used_credits: number;
+  /** What this batch adds to the budget. */
+  needed_credits: number;
+  remaining_credits: number;
+  would_exceed: boolean;
+}
+
+/** The budget named by a `402 budget_exceeded`: the tightest hard cap the batch would cross. */
+export interface ExceededBudget extends BudgetFields {
+  period: string;
+  used_credits: number;
+  needed_credits: number;
+  remaining_credits: number;
+}
+
+/** The `402 budget_exceeded` envelope. */
+export interface BudgetExceededResponse extends ErrorResponse {
+  /** What the whole batch costs. */
+  required_credits: number;
+  budget: ExceededBudget;
+}
+
+export interface Project {
+  project_id: string;
+  name: string;
+  api_keys: { api_key_id: string; name: string; prefix: string; revoked_at: Timestamp | null }[];
+  created_at: Timestamp;
+}
+
+export interface ProjectList {
+  ok: true;
+  data: Project[];
+}
+
+/** An alert that fired. */
+export interface Alert {
+  alert_id: string;
+  kind: FinanceAlertKind;
+  /** The webhook event that carried it. */
+  event_id: string;
+  delivery_id: string | null;
+  budget_id: string | null;
+  period: string | null;
+  threshold_percent: number | null;
+  cap_credits: number | null;
+  used_credits: number | null;
+  balance: number | null;
+  low_balance_credits: number | null;
+  ledger_row_id: string | null;
+  batch_id: string | null;
+  created_at: Timestamp;
+}
+
+/** Newest first. */
+export type AlertPage = Page<Alert>;
+
+/** A ledger row at a chain position (a statement's opening or closing chain head). */
+export interface ChainPoint {
+  ledger_row_id: string;
+  row_hash: string;
+  balance_after: number;
+  created_at: Timestamp;
+}
+
+/** `GET /statements/{month}`: a signed monthly statement. */
+export interface MonthlyStatement {
+  ok: true;
+  statement_version: 1;
+  statement_type: 'monthly';
+  account_id: string;
+  account_name: string;
+  month: string;
+  time_zone: string;
+  period_start: Timestamp;
+  period_end: Timestamp;
+  /** false while the month runs (and 5 minutes after). */
+  final: boolean;
+  opening_balance: number;
+  closing_balance: number;
+  /** closing = opening + topups − upfront + refunded + added − removed. */
+  totals: {
+    topup_credits: number;
+    upfront_credits: number;
+    refunded_credits: number;
+    adjustment_added_credits: number;
+    adjustment_removed_credits: number;
+  };
+  counts: {
+    ledger_rows: number;
+    topups: number;
+    upfront_charges: number;
+    refunds: number;
+    adjustments: number;
+  };
+  entries: {
+    ledger_row_id: string;
+    type: LedgerRefType;
+    credits_delta: number;
+    balance_after: number;
+    memo: string | null;
+    created_at: Timestamp;
+    row_hash: string;
+  }[];
+  batches: {
+    batch_id: string;
+    created_at: Timestamp;
+    status: string;
+    settlement_status: SettlementStatus;
+    upfront_credits: number;
+    refunded_credits: number;
+    refunded_tasks: number;
+  }[];
+  opening_chain_head: ChainPoint | null;
+  chain_head: ChainPoint | null;
+  issued_at: Timestamp;
+  signature: { algorithm: 'ed25519'; key_id: string; value: string };
+}
+
+export interface StatementList {
+  ok: true;
+  time_zone: string;
+  data: { month: string; period_start: Timestamp; period_end: Timestamp; final: boolean }[];
+}
+
+export interface StatementKey {
+  ok: true;
+  algorithm: 'ed25519';
+  key_id: string;
+  /** SPKI PEM. */
+  public_key_pem: string;
+}
+
+/** A statement downloaded as a file, with the signature of its bytes. */
+export interface StatementFile {
+  bytes: Uint8Array;
+  contentType: string;
+  /** base64 Ed25519 signature of `bytes`. */
+  signature: string;
+  keyId: string;
+}
+
+/** `budget.threshold_crossed`, POSTed to the account's alert webhook URL. */
+export interface BudgetThresholdCrossedEvent {
+  id: string;
+  type: 'budget.threshold_crossed';
+  timestamp: Timestamp;
+  data: {
+    account_id: string;
+    budget: BudgetFields;
+    period: string;
+    time_zone: string;
+    threshold_percent: number;
+    used_credits: number;
+    remaining_credits: number;
+    percent_used: number;
+    /** The batch whose admission crossed it; `null` when a change of the cap did. */
+    batch_id: string | null;
+  };
+}
+
+/** `balance.low`, POSTed to the account's alert webhook URL. */
+export interface BalanceLowEvent {
+  id: string;
+  type: 'balance.low';
+  timestamp: Timestamp;
+  data: {
+    account_id: string;
+    balance: number;
+    low_balance_credits: number;
+    ledger_row_id: string | null;
+  };
 }

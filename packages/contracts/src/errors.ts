@@ -45,6 +45,11 @@ export const ERROR_CODES = {
     description:
       '`required_credits` exceeds `available_credits`; nothing was created, reserved or charged.',
   },
+  budget_exceeded: {
+    status: 402,
+    description:
+      'The batch would cross a hard budget cap of this month; `budget` names the tightest one (its cap, what is used, what the batch needs). Nothing was created, reserved or charged.',
+  },
   forbidden: {
     status: 403,
     description:

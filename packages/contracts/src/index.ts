@@ -14,7 +14,10 @@ export type { ItemField } from './limits';
 export { ITEM_FIELDS, ITEM_SIZE_PATTERN, LIMITS } from './limits';
 export type {
   BatchStatus,
+  BudgetEnforcement,
+  BudgetScope,
   DeliveryStatus,
+  FinanceAlertKind,
   LedgerRefType,
   SettlementStatus,
   StaffRole,
@@ -22,11 +25,23 @@ export type {
 } from './statuses';
 export {
   BATCH_STATUSES,
+  BUDGET_ENFORCEMENTS,
+  BUDGET_SCOPES,
   DELIVERY_STATUSES,
+  FINANCE_ALERT_KINDS,
   LEDGER_REF_TYPES,
   SETTLEMENT_STATUSES,
   STAFF_ROLES,
   TASK_STATUSES,
 } from './statuses';
-export type { WebhookEventType } from './webhooks';
-export { WEBHOOK_EVENT_TYPES, WEBHOOK_EVENTS } from './webhooks';
+export type {
+  AlertWebhookEventType,
+  BatchWebhookEventType,
+  WebhookEventType,
+} from './webhooks';
+export {
+  ALERT_WEBHOOK_EVENT_TYPES,
+  BATCH_WEBHOOK_EVENT_TYPES,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_EVENTS,
+} from './webhooks';

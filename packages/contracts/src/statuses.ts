@@ -34,3 +34,18 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /** Roles of the admin app's staff (`admin_users.role`), from the least to the most trusted. */
 export const STAFF_ROLES = ['support', 'finance', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** What a budget caps (`budgets.scope`): the whole account, one project, or one API key. */
+export const BUDGET_SCOPES = ['account', 'project', 'api_key'] as const;
+export type BudgetScope = (typeof BUDGET_SCOPES)[number];
+
+/**
+ * How a budget acts on admission (`budgets.enforcement`): `hard` refuses a batch that would cross
+ * the cap (402 `budget_exceeded`), `soft` admits it and alerts.
+ */
+export const BUDGET_ENFORCEMENTS = ['hard', 'soft'] as const;
+export type BudgetEnforcement = (typeof BUDGET_ENFORCEMENTS)[number];
+
+/** What a finance alert is about (`finance_alerts.kind`). */
+export const FINANCE_ALERT_KINDS = ['budget_threshold', 'balance_low'] as const;
+export type FinanceAlertKind = (typeof FINANCE_ALERT_KINDS)[number];

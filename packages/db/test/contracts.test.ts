@@ -1,6 +1,9 @@
 import {
   BATCH_STATUSES,
+  BUDGET_ENFORCEMENTS,
+  BUDGET_SCOPES,
   DELIVERY_STATUSES,
+  FINANCE_ALERT_KINDS,
   LEDGER_REF_TYPES,
   SETTLEMENT_STATUSES,
   STAFF_ROLES,
@@ -22,6 +25,9 @@ const SHARED: Record<string, [generated: Record<string, string>, contract: reado
   LedgerRefType: [enums.LedgerRefType, LEDGER_REF_TYPES],
   WebhookDeliveryStatus: [enums.WebhookDeliveryStatus, DELIVERY_STATUSES],
   AdminRole: [enums.AdminRole, STAFF_ROLES],
+  BudgetScope: [enums.BudgetScope, BUDGET_SCOPES],
+  BudgetEnforcement: [enums.BudgetEnforcement, BUDGET_ENFORCEMENTS],
+  FinanceAlertKind: [enums.FinanceAlertKind, FINANCE_ALERT_KINDS],
 };
 
 /**
@@ -49,5 +55,8 @@ describe('database enums and @batchreel/contracts', () => {
     expectTypeOf<enums.LedgerRefType>().toEqualTypeOf<(typeof LEDGER_REF_TYPES)[number]>();
     expectTypeOf<enums.WebhookDeliveryStatus>().toEqualTypeOf<(typeof DELIVERY_STATUSES)[number]>();
     expectTypeOf<enums.AdminRole>().toEqualTypeOf<(typeof STAFF_ROLES)[number]>();
+    expectTypeOf<enums.BudgetScope>().toEqualTypeOf<(typeof BUDGET_SCOPES)[number]>();
+    expectTypeOf<enums.BudgetEnforcement>().toEqualTypeOf<(typeof BUDGET_ENFORCEMENTS)[number]>();
+    expectTypeOf<enums.FinanceAlertKind>().toEqualTypeOf<(typeof FINANCE_ALERT_KINDS)[number]>();
   });
 });

@@ -30,6 +30,7 @@ const NAV: { to: string; label: keyof typeof en.nav; role: Role }[] = [
   { to: '/ledger', label: 'ledger', role: 'finance' },
   { to: '/dashboard', label: 'dashboard', role: 'finance' },
   { to: '/provider-costs', label: 'providerCosts', role: 'finance' },
+  { to: '/finance', label: 'finance', role: 'finance' },
   { to: '/webhooks', label: 'webhooks', role: 'support' },
   { to: '/integrity', label: 'integrity', role: 'finance' },
   { to: '/audit', label: 'audit', role: 'finance' },

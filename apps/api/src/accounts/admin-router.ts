@@ -66,12 +66,17 @@ export const accountsAdminRouter = router({
     .input(z.object({ accountId: Uuid, credits: Credits, reason: Reason }))
     .output(GrantResult)
     .mutation(async ({ ctx, input }) => {
-      const granted = await grantByStaff(ctx.db, ctx.user, {
-        accountId: input.accountId,
-        creditsDelta: input.credits,
-        reason: input.reason,
-        refType: 'topup',
-      });
+      const granted = await grantByStaff(
+        ctx.db,
+        ctx.user,
+        {
+          accountId: input.accountId,
+          creditsDelta: input.credits,
+          reason: input.reason,
+          refType: 'topup',
+        },
+        ctx.queue,
+      );
       if (!granted.ok) throw creditsRefused(granted.error);
       return granted.value;
     }),
@@ -91,7 +96,12 @@ export const accountsAdminRouter = router({
     )
     .output(GrantResult)
     .mutation(async ({ ctx, input }) => {
-      const granted = await grantByStaff(ctx.db, ctx.user, { ...input, refType: 'adjustment' });
+      const granted = await grantByStaff(
+        ctx.db,
+        ctx.user,
+        { ...input, refType: 'adjustment' },
+        ctx.queue,
+      );
       if (!granted.ok) throw creditsRefused(granted.error);
       return granted.value;
     }),

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { err, ok, planAdjustment, planTopUp, type Result } from '@batchreel/billing';
 import { type Database, isGuardViolation } from '@batchreel/db';
+import { alertOnLowBalance } from '../finance/alerts';
 import { type PostedLedgerEntry, postLedgerEntries } from '../ledger/post';
+import type { Queue } from '../platform/queue';
 import { audit } from '../staff/audit';
 import { actorOf, type StaffUser } from '../staff/identity';
 
@@ -10,7 +12,9 @@ export type StaffCreditsError = { code: 'account_not_found' } | { code: 'balance
 /**
  * A ledger entry written by staff (top-up or adjustment), planned by `packages/billing` from the
  * balance it applies to, with its audit row, in one transaction. The database refuses an entry
- * that would take the balance below zero, should the plan ever disagree with it.
+ * that would take the balance below zero, should the plan ever disagree with it. With the queue,
+ * a correction that takes the balance below finance's low-balance level alerts in the same
+ * transaction.
  */
 export async function grantByStaff(
   db: Database,
@@ -21,6 +25,7 @@ export async function grantByStaff(
     reason: string;
     refType: 'topup' | 'adjustment';
   },
+  queue?: Queue,
 ): Promise<Result<{ ledgerId: string; balanceAfter: number }, StaffCreditsError>> {
   try {
     return await db.$transaction(async (tx) => {
@@ -62,6 +67,7 @@ export async function grantByStaff(
           reason: input.reason,
         },
       });
+      if (queue) await alertOnLowBalance(tx, queue, input.accountId);
       return ok({ ledgerId: entry.id.toString(), balanceAfter: entry.balanceAfter });
     });
   } catch (error) {

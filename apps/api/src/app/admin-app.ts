@@ -1,7 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import type { Database } from '@batchreel/db';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { registerProviderCostExport } from '../costs/export-routes';
+import { registerMonthlyStatementExports } from '../finance/export-routes';
 import type { StaffGuard } from '../http/staff-guard';
 import { registerLedgerExports } from '../ledger/export-routes';
 import { registerAdminVideoRoute } from '../outputs/admin-routes';
@@ -17,13 +19,14 @@ import type { ServerDeps } from './server';
  */
 export async function registerAdminApp(
   app: FastifyInstance,
-  deps: ServerDeps & { storage: Storage },
+  deps: ServerDeps & { storage: Storage; statementKey: KeyObject },
 ) {
   await app.register(cookie);
   await registerAdminTrpc(app, deps);
   registerAdminVideoRoute(app, deps, roleGuard(deps.db, 'support'));
   const financeSession = roleGuard(deps.db, 'finance');
   registerLedgerExports(app, deps, financeSession);
+  registerMonthlyStatementExports(app, deps, financeSession);
   registerProviderCostExport(app, deps.db, financeSession);
   await registerAdminSpa(app, deps.adminAssetsDir);
 }

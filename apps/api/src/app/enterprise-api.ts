@@ -7,6 +7,7 @@ import { hashApiKey } from '../accounts/api-keys';
 import { type ApiKeyPrincipal, authenticateApiKey } from '../accounts/authenticate';
 import { batchRoutes } from '../batches/routes';
 import { cancelRoutes } from '../execution/routes';
+import { financeRoutes } from '../finance/routes';
 import { ApiError, invalidRequest } from '../http/errors';
 import type { EnterpriseRoute, RouteDeps } from '../http/route';
 import { accountRoutes } from '../ledger/routes';
@@ -30,6 +31,7 @@ export const enterpriseRoutes: EnterpriseRoute[] = [
   ...cancelRoutes,
   ...outputRoutes,
   ...accountRoutes,
+  ...financeRoutes,
   ...webhookRoutes,
 ];
 
@@ -73,6 +75,7 @@ export async function enterpriseApi(app: FastifyInstance, options: EnterpriseOpt
     config: options.config,
     storage: options.storage,
     publicBaseUrl: options.publicBaseUrl,
+    statementKey: options.statementKey,
   };
   app.decorateRequest('principal', null);
 
@@ -150,6 +153,14 @@ export async function enterpriseApi(app: FastifyInstance, options: EnterpriseOpt
           reply,
           deps,
         });
+        if ('file' in result) {
+          return reply
+            .code(result.status)
+            .headers(result.headers ?? {})
+            .header('content-type', result.file.contentType)
+            .header('content-disposition', `attachment; filename="${result.file.fileName}"`)
+            .send(result.file.bytes);
+        }
         const download = route.responses[result.status]?.download;
         return reply
           .code(result.status)

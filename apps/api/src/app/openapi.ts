@@ -5,10 +5,36 @@ import {
   type ZodOpenApiOperationObject,
   type ZodOpenApiPathsObject,
 } from 'zod-openapi';
+import {
+  BalanceLowEventSchema,
+  BudgetThresholdEventSchema,
+  ExceededBudgetSchema,
+} from '../finance/schemas';
 import { ERROR_CODES, type ErrorCode } from '../http/errors';
 import { BODY_ERRORS, COMMON_ERRORS, type EnterpriseRoute } from '../http/route';
 import { ErrorResponseSchema, InsufficientCreditsResponseSchema } from '../http/schemas';
 import { WebhookEventSchema } from '../webhooks/schemas';
+
+/** The `402 budget_exceeded` envelope: the tightest hard cap the batch would cross. */
+export const BudgetExceededResponseSchema = ErrorResponseSchema.extend({
+  required_credits: z.int().meta({ description: 'What the whole batch costs.' }),
+  budget: ExceededBudgetSchema,
+}).meta({ id: 'BudgetExceededResponse' });
+
+/** What each webhook event's body is (batch events carry the batch; alerts their figures). */
+const EVENT_SCHEMAS: Record<string, z.ZodType> = {
+  'budget.threshold_crossed': BudgetThresholdEventSchema,
+  'balance.low': BalanceLowEventSchema,
+};
+
+/** The 402 body of a route: either refusal it can answer with. */
+function paymentRequiredSchema(codes: ErrorCode[]) {
+  const budget = codes.includes('budget_exceeded');
+  const credits = codes.includes('insufficient_credits');
+  if (budget && credits)
+    return z.union([InsufficientCreditsResponseSchema, BudgetExceededResponseSchema]);
+  return budget ? BudgetExceededResponseSchema : InsufficientCreditsResponseSchema;
+}
 
 const RequestIdHeaderSchema = z
   .string()
@@ -51,7 +77,7 @@ function errorResponses(route: EnterpriseRoute) {
             : {}),
           content: {
             'application/json': {
-              schema: status === 402 ? InsufficientCreditsResponseSchema : ErrorResponseSchema,
+              schema: status === 402 ? paymentRequiredSchema(list) : ErrorResponseSchema,
             },
           },
         },
@@ -84,6 +110,19 @@ function operation(route: EnterpriseRoute): ZodOpenApiOperationObject {
                 schema: { type: 'string' as const },
                 description: 'The request id.',
               },
+              ...(Number(status) === 200 && route.files
+                ? {
+                    'X-Batchreel-Signature': {
+                      schema: { type: 'string' as const },
+                      description:
+                        'On a CSV or PDF download: `ed25519=<base64>`, the signature of the file’s bytes (check it with the statement public key).',
+                    },
+                    'X-Batchreel-Key-Id': {
+                      schema: { type: 'string' as const },
+                      description: 'The id of the key that signed it.',
+                    },
+                  }
+                : {}),
               ...(route.idempotent
                 ? {
                     'Idempotent-Replayed': {
@@ -93,7 +132,17 @@ function operation(route: EnterpriseRoute): ZodOpenApiOperationObject {
                   }
                 : {}),
             },
-            content: { [response.download ?? 'application/json']: { schema: response.schema } },
+            content: {
+              [response.download ?? 'application/json']: { schema: response.schema },
+              ...(Number(status) === 200 && route.files
+                ? Object.fromEntries(
+                    Object.entries(route.files).map(([mediaType, description]) => [
+                      mediaType,
+                      { schema: z.string().meta({ description, format: 'binary' }) },
+                    ]),
+                  )
+                : {}),
+            },
           },
         ]),
       ),
@@ -135,6 +184,11 @@ export function buildOpenApiDocument(routes: EnterpriseRoute[]) {
       },
       { name: 'Account', description: 'Credits: balance and statement.' },
       {
+        name: 'Finance',
+        description:
+          'Finance controls, read-only for the account: projects, budget caps per calendar month with their use, the alerts that fired, and signed monthly statements (JSON, CSV, PDF). Caps and alert settings are changed by finance in the admin.',
+      },
+      {
         name: 'Webhooks',
         description:
           "Events POSTed to a batch's `webhook_url`, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`) with your `whsec_` secret; retried with growing delays for over a day; every attempt recorded.",
@@ -155,7 +209,9 @@ export function buildOpenApiDocument(routes: EnterpriseRoute[]) {
             tags: ['Webhooks'],
             security: [],
             requestBody: {
-              content: { 'application/json': { schema: WebhookEventSchema } },
+              content: {
+                'application/json': { schema: EVENT_SCHEMAS[type] ?? WebhookEventSchema },
+              },
             },
             responses: { 200: { description: 'Any 2xx acknowledges the event.' } },
           },

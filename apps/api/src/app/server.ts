@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Database } from '@batchreel/db';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -70,7 +70,12 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
  * /admin).
  * Built without listening, so tests can start it on any port.
  */
-export async function buildServer(deps: ServerDeps) {
+export async function buildServer(given: ServerDeps) {
+  // One key signs every statement this process issues, on the public API and in the admin.
+  const deps = {
+    ...given,
+    statementKey: given.statementKey ?? generateKeyPairSync('ed25519').privateKey,
+  };
   const config = { ...DEFAULT_SERVER_CONFIG, ...deps.config };
   const storage = deps.storage ?? temporaryStorage();
   const app = Fastify({
@@ -119,6 +124,7 @@ export async function buildServer(deps: ServerDeps) {
       ownEndpoint: config.demoWebhookReceiver,
     },
     rateLimitPerMinute: config.rateLimitPerMinute,
+    statementKey: deps.statementKey,
   });
   await app.register(apiReference);
   if (config.demoWebhookReceiver) {

@@ -4,6 +4,7 @@ import { usersAdminRouter } from '../admin/users-router';
 import { batchesAdminRouter } from '../batches/admin-router';
 import { costsAdminRouter } from '../costs/admin-router';
 import { retirementAdminRouter } from '../execution/retirement-router';
+import { financeAdminRouter } from '../finance/admin-router';
 import { ledgerAdminRouter } from '../ledger/admin-router';
 import { modelsAdminRouter } from '../models/admin-router';
 import { outputsAdminRouter } from '../outputs/admin-router';
@@ -21,6 +22,7 @@ export const appRouter = router({
   models: mergeRouters(modelsAdminRouter, retirementAdminRouter),
   costs: costsAdminRouter,
   storage: outputsAdminRouter,
+  finance: financeAdminRouter,
 });
 
 export type AppRouter = typeof appRouter;

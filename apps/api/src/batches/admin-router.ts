@@ -142,6 +142,18 @@ function admissionRefused(error: AdmissionError) {
         `Insufficient credits: ${error.requiredCredits} required, ${error.availableCredits} available.`,
         { required: error.requiredCredits, available: error.availableCredits },
       );
+    case 'budget_exceeded':
+      return staffError(
+        'PRECONDITION_FAILED',
+        'budget_exceeded',
+        `Budget exceeded: the ${error.budget.budget.scope} cap of ${error.budget.budget.capCredits} has ${error.budget.remainingCredits} left; ${error.budget.needCredits} needed.`,
+        {
+          scope: error.budget.budget.scope,
+          cap: error.budget.budget.capCredits,
+          used: error.budget.usedCredits,
+          needed: error.budget.needCredits,
+        },
+      );
     case 'invalid_items': {
       const details = error.details.map((d) => `${d.path}: ${d.message}`).join('; ');
       return staffError('BAD_REQUEST', 'invalid_items', details, { details });

@@ -3,6 +3,9 @@ import { decideAdmission, err, ok, type Quote, quoteBatch, type Result } from '@
 import { type Database, Prisma } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
 import stringify from 'safe-stable-stringify';
+import { alertOnAdmission } from '../finance/alerts';
+import { type BudgetExceeded, checkBudgets } from '../finance/budgets';
+import { accountTimeZone } from '../finance/periods';
 import { enqueue, jobs } from '../jobs/definitions';
 import { readAvailability } from '../ledger/availability';
 import { catalogueEntries } from '../models/pricing';
@@ -24,6 +27,8 @@ const MAX_ITEM_DETAILS = 100;
 
 export interface AdmissionRequest {
   accountId: string;
+  /** The API key that submits the batch (its budgets and its project's apply); null from the admin. */
+  apiKeyId?: string | null;
   /** The client's `X-Request-ID`, which makes the request idempotent; null without one. */
   idempotencyKey: string | null;
   /** The id this request answers with (`request_id`): the client's, or one we assigned. */
@@ -49,6 +54,12 @@ export interface AdmissionResponse {
 export type AdmissionError =
   | { code: 'invalid_items'; details: ErrorDetail[] }
   | { code: 'insufficient_credits'; requiredCredits: number; availableCredits: number }
+  | {
+      code: 'budget_exceeded';
+      requiredCredits: number;
+      /** The tightest hard cap the batch would cross (it names the refusal). */
+      budget: BudgetExceeded;
+    }
   | { code: 'request_in_progress' }
   | { code: 'idempotency_key_reused' };
 
@@ -217,9 +228,29 @@ export async function admitBatch(
         });
       }
 
+      // Budgets under the same lock as the balance: concurrent admissions see each other's
+      // batches, so a hard cap is never overshot (docs/finance-controls.md).
+      const who = await attribution(tx, request);
+      const budgets = await checkBudgets(tx, {
+        accountId: request.accountId,
+        timeZone: (await accountTimeZone(tx, request.accountId)) ?? 'UTC',
+        who,
+        quote,
+      });
+      const tightest = budgets.exceeded[0];
+      if (tightest) {
+        return err({
+          code: 'budget_exceeded' as const,
+          requiredCredits: quote.requiredCredits,
+          budget: tightest,
+        });
+      }
+
       const batch = await tx.batchJob.create({
         data: {
           accountId: request.accountId,
+          apiKeyId: who.apiKeyId,
+          projectId: who.projectId,
           requestId: request.requestId,
           totalCount: quote.totalCount,
           costPerVideo: quote.costPerVideo,
@@ -232,6 +263,7 @@ export async function admitBatch(
       });
       await insertTasks(tx, batch.id, request, quote, parameters);
       await enqueue(queue, jobs.batchStart, { batchId: batch.id }, { db: fromPrisma(tx) });
+      await alertOnAdmission(tx, queue, batch.id, budgets.evaluations);
 
       const body: BatchAdmitted & { retried_from_batch_id?: string } = {
         ok: true,
@@ -267,6 +299,17 @@ export async function admitBatch(
     // 10,000 tasks take a few hundred milliseconds; leave room on a loaded machine.
     { timeout: 60_000, maxWait: 20_000 },
   );
+}
+
+/** The key that submits the batch and the project it belongs to now (fixed on the batch). */
+async function attribution(tx: Prisma.TransactionClient, request: AdmissionRequest) {
+  if (!request.apiKeyId) return { apiKeyId: null, projectId: null };
+  const key = await tx.apiKey.findFirst({
+    where: { id: request.apiKeyId, accountId: request.accountId },
+    select: { projectId: true },
+  });
+  if (!key) throw new Error(`admission for key ${request.apiKeyId} of another account`);
+  return { apiKeyId: request.apiKeyId, projectId: key.projectId };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { exceededBudgetBody } from '../finance/wire';
 import { ApiError } from '../http/errors';
 import { restPage, unknownCursor } from '../http/page';
 import { defineRoute } from '../http/route';
@@ -37,6 +38,21 @@ export function admissionError(error: AdmissionError): ApiError {
         [],
         { required_credits: error.requiredCredits, available_credits: error.availableCredits },
       );
+    case 'budget_exceeded': {
+      const { budget } = error;
+      const target =
+        budget.budget.scope === 'account'
+          ? 'the account'
+          : budget.budget.scope === 'project'
+            ? `project ${budget.budget.projectId}`
+            : `API key ${budget.budget.apiKeyId}`;
+      return new ApiError(
+        'budget_exceeded',
+        `This batch needs ${budget.needCredits} credits of the ${budget.budget.enforcement} cap of ${budget.budget.capCredits} credits on ${target}${budget.budget.model ? ` for ${budget.budget.model}` : ''} in ${budget.period.month}, which has ${budget.usedCredits} used and ${budget.remainingCredits} left. Nothing was created or charged.`,
+        [],
+        { required_credits: error.requiredCredits, budget: exceededBudgetBody(budget) },
+      );
+    }
     case 'request_in_progress':
       return new ApiError(
         'request_in_progress',
@@ -89,10 +105,16 @@ export const batchRoutes = [
     responses: {
       202: { description: 'Admitted and queued.', schema: BatchAdmittedSchema },
     },
-    errors: ['insufficient_credits', 'request_in_progress', 'idempotency_key_reused'],
+    errors: [
+      'insufficient_credits',
+      'budget_exceeded',
+      'request_in_progress',
+      'idempotency_key_reused',
+    ],
     async handler({ principal, body, rawBody, requestId, clientRequestId, deps, request }) {
       const result = await admitBatch(deps.db, deps.queue, {
         accountId: principal.accountId,
+        apiKeyId: principal.keyId,
         idempotencyKey: clientRequestId,
         requestId,
         body,
@@ -129,7 +151,9 @@ export const batchRoutes = [
     responses: { 200: { description: 'The quote.', schema: QuoteResponseSchema } },
     errors: [],
     async handler({ principal, body, deps }) {
-      const result = await quoteBatchRequest(deps.db, principal.accountId, body, deps.config);
+      const result = await quoteBatchRequest(deps.db, principal.accountId, body, deps.config, {
+        apiKeyId: principal.keyId,
+      });
       if (!result.ok) throw admissionError(result.error);
       return { status: 200, body: result.value };
     },

@@ -8,6 +8,7 @@ import {
   WEBHOOK_EVENT_TYPES,
 } from '@batchreel/contracts';
 import { z } from 'zod';
+import { QuoteBudgetSchema } from '../finance/schemas';
 import { idPrefixRange, MIN_ID_PREFIX_HEX } from '../platform/ids';
 import { CursorSchema, PageLimitSchema } from '../platform/pages';
 import { characterCount, isStorableText, text, typeError } from '../platform/validation';
@@ -184,9 +185,14 @@ export const QuoteResponseSchema = z
     ...quoteFields,
     balance: z.int(),
     reserved_credits: z.int(),
-    would_admit: z
-      .boolean()
-      .meta({ description: 'Whether the same request would be admitted now (else 402).' }),
+    budgets: z.array(QuoteBudgetSchema).meta({
+      description:
+        'Every budget cap the batch would count against this month (its key’s, its project’s, the account’s), with `would_exceed`: the quote reports every cap it would hit.',
+    }),
+    would_admit: z.boolean().meta({
+      description:
+        'Whether the same request would be admitted now: the account can pay and no hard cap would be crossed (else 402).',
+    }),
     shortfall_credits: z
       .int()
       .meta({ description: 'Credits missing for admission; 0 when it would be admitted.' }),

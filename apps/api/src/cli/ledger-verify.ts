@@ -1,13 +1,18 @@
 // `pnpm ledger:verify`: recomputes every account's ledger hash chain and checks every docs/product.md §5
 // invariant over the whole database, for finance and auditors, without an engineer.
 // Exit code 0: no violations; 1: violations (listed); 2: usage or configuration error.
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Database } from '@batchreel/db';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ConfigError, loadEnv } from '../env';
+import {
+  monthlyArithmetic,
+  type SignedMonthlyStatement,
+  verifyMonthlyStatement,
+} from '../finance/monthly-statement';
 import { checkIntegrity, type IntegrityCheckKey, type IntegrityReport } from '../ledger/integrity';
 import {
   keyId,
@@ -25,7 +30,10 @@ const USAGE = `Usage: pnpm ledger:verify [--json]
 
 With --statement or --csv, checks a settlement statement offline (no database): its Ed25519
 signature against the public key (Admin → export, /admin/export/statement-public-key.pem) and that
-its totals add up (positive amounts; the rows' credits_delta signed as in the ledger).
+its totals add up (positive amounts; the rows' credits_delta signed as in the ledger). A monthly
+statement (JSON, from GET /api/enterprise/statements/{month} or the admin) is checked the same
+way: its signature, and opening + movements = closing, the batches and entries summing to the
+totals, the chain head carrying the closing balance.
 
 Checks the database named by DATABASE_URL (or the embedded one under DATA_DIR):
   - every ledger row's hash and its link to the previous row of its account (tamper evidence),
@@ -119,7 +127,9 @@ export async function verifyStatementFile(
     out([signedBy, totalsLine(totals, rows)].join('\n'));
     return 0;
   }
-  const signed = JSON.parse(await readFile(options.statement ?? '', 'utf8')) as SignedStatement;
+  const document = JSON.parse(await readFile(options.statement ?? '', 'utf8'));
+  if (document?.statement_type === 'monthly') return verifyMonthlyFile(document, publicKey, out);
+  const signed = document as SignedStatement;
   const problems: string[] = [];
   if (!verifyStatement(signed, publicKey))
     problems.push(
@@ -135,6 +145,35 @@ export async function verifyStatementFile(
       `OK: statement of batch ${signed.batch_id} (${signed.account_name}) is signed by key ${signed.signature.key_id} and unchanged.`,
       totalsLine(signed.totals, signed.rows),
       `  ledger chain head at issue: row ${signed.chain_head.ledger_row_id}, ${signed.chain_head.row_hash}`,
+    ].join('\n'),
+  );
+  return 0;
+}
+
+/** A monthly statement (docs/finance-controls.md): its signature and its arithmetic. */
+function verifyMonthlyFile(
+  document: SignedMonthlyStatement,
+  publicKey: KeyObject,
+  out: (text: string) => void,
+): number {
+  const problems: string[] = [];
+  if (!verifyMonthlyStatement(document as unknown as Record<string, unknown>, publicKey))
+    problems.push(
+      'the signature does not match (the statement was changed, or signed by another key)',
+    );
+  problems.push(...monthlyArithmetic(document));
+  if (problems.length > 0) {
+    out(`FAILED: ${problems.join('; ')}.`);
+    return 1;
+  }
+  const t = document.totals;
+  out(
+    [
+      `OK: statement of ${document.month} (${document.time_zone}) for ${document.account_name} is signed by key ${document.signature.key_id} and unchanged${document.final ? '' : ' (provisional: the month was not closed)'}.`,
+      `  opening ${document.opening_balance} + top-ups ${t.topup_credits} − upfront ${t.upfront_credits} + refunds ${t.refunded_credits} + adjustments ${t.adjustment_added_credits} − ${t.adjustment_removed_credits} = closing ${document.closing_balance}`,
+      document.chain_head
+        ? `  ledger chain head at month end: row ${document.chain_head.ledger_row_id}, ${document.chain_head.row_hash}`
+        : '  no ledger row up to month end',
     ].join('\n'),
   );
   return 0;

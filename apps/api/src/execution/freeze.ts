@@ -1,6 +1,7 @@
 import { planFreeze } from '@batchreel/billing';
 import { type Database, isGuardViolation } from '@batchreel/db';
 import { fromPrisma } from 'pg-boss';
+import { alertOnLowBalance } from '../finance/alerts';
 import { enqueueMany, jobs, taskJob } from '../jobs/definitions';
 import { postLedgerEntries } from '../ledger/post';
 import type { Logger } from '../platform/logger';
@@ -54,6 +55,9 @@ export async function freezeBatch(
             actor: 'system:worker',
           },
         ]);
+        // The pre-deduction is where the balance falls: finance's low-balance alert is judged
+        // on it here, under the account lock the ledger insert took.
+        await alertOnLowBalance(tx, queue, batch.accountId);
         const tasks = await tx.videoTask.findMany({
           where: { batchId, status: 'queued' },
           select: { id: true, model: true },

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Database } from '@batchreel/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,6 +13,8 @@ import type { ErrorCode } from './errors';
  * (`authenticateApiKey` in accounts/, wired in app/enterprise-api.ts).
  */
 export interface Principal {
+  /** The API key's id: batches it submits count against its budgets and its project's. */
+  keyId: string;
   accountId: string;
   accountName: string;
   /** The key's display prefix, safe to log and to record as an actor. */
@@ -47,6 +50,15 @@ export interface RouteDeps {
   storage: Storage;
   /** `PUBLIC_BASE_URL`; null: links use the address of the request. */
   publicBaseUrl: string | null;
+  /** Signs statements (the same key as the admin's downloads). */
+  statementKey: KeyObject;
+}
+
+/** A download instead of JSON (a statement as CSV or PDF): its bytes, type and file name. */
+export interface FileResult {
+  status: 200;
+  file: { contentType: string; bytes: Buffer; fileName: string };
+  headers?: Record<string, string>;
 }
 
 /** A route's success answers by status code, each with the schema its body is checked against. */
@@ -94,7 +106,7 @@ export interface EnterpriseRoute<
   operationId: string;
   summary: string;
   description: string;
-  tag: 'Batches' | 'Videos' | 'Account' | 'Webhooks';
+  tag: 'Batches' | 'Videos' | 'Account' | 'Finance' | 'Webhooks';
   body?: Body;
   query?: Query;
   params?: Params;
@@ -104,9 +116,11 @@ export interface EnterpriseRoute<
   responses: Responses;
   /** Error codes this route can answer with beyond the ones every route can. */
   errors: ErrorCode[];
+  /** Other media types its 200 may answer with (a {@link FileResult}), with what each is. */
+  files?: Record<string, string>;
   handler(
     context: RouteContext<z.infer<Body>, z.infer<Query>, z.infer<Params>>,
-  ): Promise<RouteResult<NoInfer<Responses>>>;
+  ): Promise<RouteResult<NoInfer<Responses>> | FileResult>;
 }
 
 /**

@@ -79,8 +79,39 @@ export function keyId(publicKey: KeyObject): string {
 }
 
 /** The bytes that are signed: the statement without its signature, keys sorted, no whitespace. */
-export const canonicalStatement = (statement: Statement) =>
+export const canonicalStatement = (statement: object) =>
   Buffer.from(stableStringify(statement) ?? '', 'utf8');
+
+/** An Ed25519 signature block over a JSON document (batch and monthly statements alike). */
+export interface JsonSignature {
+  algorithm: 'ed25519';
+  key_id: string;
+  value: string;
+}
+
+/** Signs a JSON document the way statements are signed: canonical JSON, Ed25519, base64. */
+export function signJson(document: object, privateKey: KeyObject): JsonSignature {
+  return {
+    algorithm: 'ed25519',
+    key_id: keyId(createPublicKey(privateKey)),
+    value: sign(null, canonicalStatement(document), privateKey).toString('base64'),
+  };
+}
+
+/** True when `signature` was made over `document` by the holder of `publicKey`. */
+export function verifyJson(
+  document: object,
+  signature: Partial<JsonSignature> | undefined,
+  publicKey: KeyObject,
+): boolean {
+  if (signature?.algorithm !== 'ed25519' || typeof signature.value !== 'string') return false;
+  return verify(
+    null,
+    canonicalStatement(document),
+    publicKey,
+    Buffer.from(signature.value, 'base64'),
+  );
+}
 
 /**
  * The statement of one batch as the ledger shows it now; null for an unknown batch. Read in one
@@ -149,27 +180,13 @@ export async function buildStatement(db: Database, batchId: string): Promise<Sta
 }
 
 export function signStatement(statement: Statement, privateKey: KeyObject): SignedStatement {
-  const publicKey = createPublicKey(privateKey);
-  return {
-    ...statement,
-    signature: {
-      algorithm: 'ed25519',
-      key_id: keyId(publicKey),
-      value: sign(null, canonicalStatement(statement), privateKey).toString('base64'),
-    },
-  };
+  return { ...statement, signature: signJson(statement, privateKey) };
 }
 
 /** True when `signed` was signed by the holder of `publicKey` and not changed since. */
 export function verifyStatement(signed: SignedStatement, publicKey: KeyObject): boolean {
   const { signature, ...statement } = signed;
-  if (signature?.algorithm !== 'ed25519') return false;
-  return verify(
-    null,
-    canonicalStatement(statement),
-    publicKey,
-    Buffer.from(signature.value, 'base64'),
-  );
+  return verifyJson(statement, signature, publicKey);
 }
 
 /** The columns of a CSV statement, in order. */

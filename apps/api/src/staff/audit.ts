@@ -22,6 +22,12 @@ export const AUDIT_ACTIONS = [
   'model.retired',
   'model.retired_queue_handled',
   'credit_value.set',
+  'project.created',
+  'api_key.project_set',
+  'budget.created',
+  'budget.updated',
+  'budget.deleted',
+  'account.alert_settings_set',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -34,6 +40,8 @@ export const AUDIT_TARGET_TYPES = [
   'admin_user',
   'model',
   'credit_value',
+  'project',
+  'budget',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 

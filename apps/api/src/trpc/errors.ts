@@ -20,6 +20,7 @@ export const STAFF_ERROR_REASONS = [
   'cannot_change_self',
   'balance_below_zero',
   'insufficient_credits',
+  'budget_exceeded',
   'invalid_items',
   'admission_refused',
   'model_not_found',
@@ -29,6 +30,12 @@ export const STAFF_ERROR_REASONS = [
   'replacement_invalid',
   'batch_not_settled',
   'no_failed_tasks',
+  'project_not_found',
+  'project_exists',
+  'budget_not_found',
+  'budget_exists',
+  'invalid_time_zone',
+  'invalid_webhook_url',
 ] as const;
 export type StaffErrorReason = (typeof STAFF_ERROR_REASONS)[number];
 

@@ -1,10 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
-import type { WebhookEventType } from '@batchreel/contracts';
+import { createHash } from 'node:crypto';
+import type { BatchWebhookEventType } from '@batchreel/contracts';
 import type { Prisma } from '@batchreel/db';
-import { fromPrisma } from 'pg-boss';
 import { getBatch } from '../batches/read';
 import { batchEventData } from '../batches/wire';
-import { enqueue, jobs } from '../jobs/definitions';
+import { recordWebhookEvent } from '../outbox/record';
 import type { Queue } from '../platform/queue';
 import type { WebhookEvent } from './schemas';
 
@@ -15,12 +14,12 @@ type Tx = Prisma.TransactionClient;
  * often the event is delivered, and a second emission of the same event (there should be none)
  * collides on `webhook_deliveries.event_id` instead of notifying the client twice.
  */
-export function batchEventId(batchId: string, type: WebhookEventType): string {
+export function batchEventId(batchId: string, type: BatchWebhookEventType): string {
   return `evt_${createHash('sha256').update(`${batchId}:${type}`).digest('hex').slice(0, 32)}`;
 }
 
 /** The event that closes a batch's story: `batch.canceled` or `batch.completed`. */
-export function settlementEventType(status: string): WebhookEventType {
+export function settlementEventType(status: string): BatchWebhookEventType {
   return status === 'canceled' ? 'batch.canceled' : 'batch.completed';
 }
 
@@ -35,7 +34,7 @@ export async function emitBatchEvent(
   tx: Tx,
   queue: Queue,
   batchId: string,
-  type: WebhookEventType,
+  type: BatchWebhookEventType,
 ): Promise<void> {
   const batch = await tx.batchJob.findUnique({
     where: { id: batchId },
@@ -53,27 +52,10 @@ export async function emitBatchEvent(
     data: batchEventData(read),
   };
 
-  const deliveryId = randomUUID();
-  const { count } = await tx.webhookDelivery.createMany({
-    data: [
-      {
-        id: deliveryId,
-        accountId: batch.accountId,
-        batchId,
-        eventId,
-        eventType: type,
-        url: batch.webhookUrl,
-        payload: event as unknown as Prisma.InputJsonValue,
-        nextAttemptAt: new Date(),
-      },
-    ],
-    skipDuplicates: true,
+  await recordWebhookEvent(tx, queue, {
+    accountId: batch.accountId,
+    batchId,
+    url: batch.webhookUrl,
+    event,
   });
-  if (count === 0) return;
-  await enqueue(
-    queue,
-    jobs.webhookDeliver,
-    { deliveryId, attempt: 1, nextRetry: 0 },
-    { db: fromPrisma(tx) },
-  );
 }

@@ -1,4 +1,8 @@
-import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '@batchreel/contracts';
+import {
+  BATCH_WEBHOOK_EVENT_TYPES,
+  DELIVERY_STATUSES,
+  WEBHOOK_EVENT_TYPES,
+} from '@batchreel/contracts';
 import { z } from 'zod';
 import { BatchSchema } from '../batches/schemas';
 import { CursorSchema, PageLimitSchema } from '../platform/pages';
@@ -13,7 +17,7 @@ export const WebhookEventSchema = z
       description:
         'The event id, also sent as `webhook-id`: the same on every retry and redelivery, so use it to ignore duplicates.',
     }),
-    type: z.enum(WEBHOOK_EVENT_TYPES),
+    type: z.enum(BATCH_WEBHOOK_EVENT_TYPES),
     timestamp: TimestampSchema.meta({ description: 'When the event happened.' }),
     data: BatchSchema.omit({ ok: true, webhook_deliveries: true }).meta({
       description:

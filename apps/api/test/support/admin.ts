@@ -44,9 +44,21 @@ const createCaller = createCallerFactory(appRouter);
 // Procedures log through ctx.logger (e.g. a refused sign-in); tests keep quiet.
 const silentLogger = createLogger({ LOG_LEVEL: 'silent' });
 
-/** A tRPC caller acting for `user` (null: signed out), without HTTP. */
-export function callerFor(t: Pick<TestApp, 'db' | 'queue'>, user: StaffUser | null) {
-  return createCaller(contextFor({ db: t.db, queue: t.queue, logger: silentLogger }, user));
+/**
+ * A tRPC caller acting for `user` (null: signed out), without HTTP; `config` as the server's
+ * (e.g. private networks allowed for a local webhook receiver).
+ */
+export function callerFor(
+  t: Pick<TestApp, 'db' | 'queue'>,
+  user: StaffUser | null,
+  config?: { allowPrivateNetworks: boolean },
+) {
+  return createCaller(
+    contextFor(
+      { db: t.db, queue: t.queue, logger: silentLogger, ...(config ? { config } : {}) },
+      user,
+    ),
+  );
 }
 
 /** The TRPCError code a call failed with, or 'OK' when it succeeded. */

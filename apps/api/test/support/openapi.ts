@@ -123,6 +123,16 @@ export function expectConformance(doc: OpenApiDoc, input: ConformanceInput): voi
       `${what}: status ${input.status} is not declared (declared: ${Object.keys(operation.responses).join(', ')})`,
     );
   }
+  // A download (a statement as CSV or PDF): its media type must be declared for the status.
+  const mediaType = input.headers?.['content-type']?.split(';')[0]?.trim();
+  if (mediaType && mediaType !== 'application/json') {
+    if (!response.content?.[mediaType]) {
+      fail(
+        `${what}: answered ${mediaType}, declared: ${Object.keys(response.content ?? {}).join(', ')}`,
+      );
+    }
+    return;
+  }
   if (!response.content?.['application/json']?.schema) {
     fail(`${what}: no application/json schema declared`);
   }

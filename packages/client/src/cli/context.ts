@@ -61,6 +61,8 @@ export function describeApiError(error: BatchreelApiError): string[] {
       return [`Not found: ${error.message}`];
     case error.code === 'insufficient_credits':
       return [insufficientCreditsMessage(error.requiredCredits, error.availableCredits)];
+    case error.code === 'budget_exceeded':
+      return [`Budget exceeded: ${error.message}`];
     default:
       return [
         `Error ${error.status ? `${error.status} ` : ''}${error.code}: ${error.message}${reference}`,

@@ -5,7 +5,7 @@ export const EXIT = {
   error: 1,
   /** Bad usage (an ambiguous short id too), or an input file / request the API refuses. */
   usage: 2,
-  /** The account cannot pay for the batch (quote or `402`). */
+  /** The account cannot pay for the batch, or it would cross a hard budget cap (`402`). */
   insufficientCredits: 3,
   /** The batch settled with failures, or was canceled (`watch`, `submit --watch`). */
   batchNotClean: 4,
@@ -28,7 +28,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   0    success
   1    unexpected or server error (network, 5xx)
   2    usage error, invalid input file (nothing was sent) or ambiguous short id
-  3    insufficient credits (nothing was created or charged)
+  3    insufficient credits or budget cap exceeded (nothing was created or charged)
   4    batch settled with failures, or was canceled (watch, submit --watch)
   5    webhook signature invalid (verify-webhook)
   6    authentication failed (401: missing, unknown or revoked API key)

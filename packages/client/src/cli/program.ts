@@ -7,6 +7,7 @@ import { resolveBatchId } from './batch-id';
 import { DEFAULT_API_URL, readEnvironment } from './config';
 import { type CommandContext, createContext, describeApiError, exitCodeFor } from './context';
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes';
+import { budgets, type StatementOptions, statement } from './finance';
 import { createIo } from './output';
 import { type RetryOptions, retryFailed } from './retry';
 import { type SubmitOptions, submit } from './submit';
@@ -187,6 +188,39 @@ Examples:
     .option('--cursor <cursor>', 'the next page, from a previous answer')
     .option('--json', 'the page as JSON')
     .action(run((options: LedgerOptions) => ledger(ctx, options)));
+
+  program
+    .command('budgets')
+    .description("The account's budget caps and what this month has used of each.")
+    .option('--month <YYYY-MM>', 'another month than the current one')
+    .option('--json', 'the budgets as JSON')
+    .action(run((options: { month?: string; json?: boolean }) => budgets(ctx, options)));
+
+  program
+    .command('statement')
+    .description(
+      'The signed statement of a month: opening and closing balance, top-ups, charges, refunds, adjustments.',
+    )
+    .argument('<month>', 'YYYY-MM, e.g. 2026-11 (the account’s time zone)')
+    .addOption(
+      new Option(
+        '--format <format>',
+        'json (signature inside), csv or pdf (signature in <out>.sig)',
+      )
+        .choices(['json', 'csv', 'pdf'])
+        .default('json'),
+    )
+    .addOption(new Option('--lang <lang>', 'language of the PDF').choices(['en', 'zh-CN']))
+    .option('-o, --out <file>', 'write the statement to a file (- prints the JSON)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  batchreel statement 2026-11
+  batchreel statement 2026-11 --out statement-2026-11.json
+  batchreel statement 2026-11 --format pdf --lang zh-CN --out statement-2026-11.pdf`,
+    )
+    .action(run((month: string, options: StatementOptions) => statement(ctx, month, options)));
 
   program
     .command('verify-webhook')
