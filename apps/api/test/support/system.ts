@@ -30,7 +30,7 @@ export function startSystem(env: Record<string, string>, args: string[] = []): S
 }
 
 /** Polls `/readyz` until it answers 200; returns when. Fails early if the process exits. */
-export async function waitUntilReady(url: string, started: StartedSystem, timeoutMs = 30_000) {
+export async function waitUntilReady(url: string, started: StartedSystem, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (started.child.exitCode !== null)
