@@ -1,6 +1,6 @@
 import { BatchreelClient } from '../client';
 import type { BatchreelApiError } from '../errors';
-import { type CliEnvironment, resolveConnection } from './config';
+import { type CliEnvironment, resolveConnection } from './env';
 import { CliError, EXIT, type ExitCode } from './exit-codes';
 import type { Io } from './output';
 

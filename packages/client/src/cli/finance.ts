@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { userPath } from './config';
 import type { CommandContext } from './context';
+import { userPath } from './env';
 import { CliError, EXIT, type ExitCode } from './exit-codes';
 import { json, n, table } from './output';
 

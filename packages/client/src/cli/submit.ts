@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { BatchreelApiError } from '../errors';
 import type { BatchAdmitted, CreateBatchRequest, Quote } from '../types';
-import { userPath } from './config';
 import { type CommandContext, insufficientCreditsMessage, toCliError } from './context';
+import { userPath } from './env';
 import { CliError, EXIT, type ExitCode } from './exit-codes';
 import {
   type ItemsFile,

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { verifyWebhook, WebhookVerificationError } from '@batchreel/webhooks';
 import type { WebhookEvent } from '../types';
-import { userPath } from './config';
 import type { CommandContext } from './context';
+import { userPath } from './env';
 import { CliError, EXIT, type ExitCode } from './exit-codes';
 
 /** A saved delivery: the headers and the raw body exactly as received. */

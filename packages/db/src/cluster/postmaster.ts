@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type ClusterAccess, writeClusterAccess } from './access';
 import type { PostgresBinaries } from './binaries';
+import { postgresEnvironment } from './env';
 
 /** The cluster's superuser. */
 export const SUPERUSER = 'postgres';
@@ -16,10 +17,6 @@ export interface OsUser {
   uid: number;
   gid: number;
 }
-
-// Messages are matched below (readiness, a taken port): keep them in English whatever the
-// environment's language.
-const ENGLISH = { LC_ALL: 'C' };
 
 async function idOf(flag: '-u' | '-g'): Promise<number> {
   const { stdout } = await promisify(execFile)('id', [flag, 'postgres']);
@@ -52,7 +49,7 @@ function runToCompletion(
     const child = spawn(command, args, {
       ...user,
       cwd: '/',
-      env: { ...process.env, ...ENGLISH },
+      env: postgresEnvironment(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -160,7 +157,7 @@ export function startPostmaster(options: {
       {
         ...options.user,
         cwd: '/',
-        env: { ...process.env, ...ENGLISH },
+        env: postgresEnvironment(),
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
