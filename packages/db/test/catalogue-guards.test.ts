@@ -1,45 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, type Database } from '../src/client';
-import { findPgError } from '../src/errors';
-import {
-  createAccount,
-  createBatch,
-  createModel,
-  createTestDatabase,
-  type TestDatabase,
-} from '../src/testing';
+import { describe, expect, it } from 'vitest';
+import { createAccount, createBatch, createModel } from '../src/testing';
+import { guardDatabase, refusal } from './support/guard-database';
 
 // The catalogue's and the provider costs' guards in the database itself (issue 15): one price
 // per model, whole positive rates for every allowed size, retirement for good, admitted prices
 // final, provider cost records append-only.
 
-let testDb: TestDatabase;
-let db: Database;
-let sql: pg.Pool;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = createPrismaClient(testDb.connectionString, { maxConnections: 4 });
-  sql = new pg.Pool({ connectionString: testDb.connectionString, max: 4 });
-});
-afterAll(async () => {
-  await db?.$disconnect();
-  await sql?.end();
-  await testDb?.drop();
-});
-
-async function refusal(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, 'the database accepted a write it must refuse').not.toBeNull();
-  const pgError = findPgError(error);
-  expect(pgError, `not a PostgreSQL refusal: ${String(error)}`).not.toBeNull();
-  return pgError as NonNullable<typeof pgError>;
-}
+const g = guardDatabase();
 
 const insertModel = (columns: Record<string, unknown>) => {
   const row = {
@@ -57,7 +25,7 @@ const insertModel = (columns: Record<string, unknown>) => {
   const values = Object.entries(row).map(([name, v]) =>
     JSON_COLUMNS.includes(name) && v !== null ? JSON.stringify(v) : v,
   );
-  return sql.query(
+  return g.sql.query(
     `INSERT INTO models (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
     values,
   );
@@ -111,16 +79,19 @@ describe('catalogue guards', () => {
   });
 
   it('keeps a retired model retired and disabled, replaced by another model only', async () => {
-    const model = await createModel(db);
-    const other = await createModel(db);
+    const model = await createModel(g.db);
+    const other = await createModel(g.db);
     expect(
-      (await refusal(db.model.update({ where: { id: model.id }, data: { replacedBy: other.id } })))
-        .constraint,
+      (
+        await refusal(
+          g.db.model.update({ where: { id: model.id }, data: { replacedBy: other.id } }),
+        )
+      ).constraint,
     ).toBe('models_replacement_when_retired');
     expect(
       (
         await refusal(
-          db.model.update({
+          g.db.model.update({
             where: { id: model.id },
             data: { retiredAt: new Date(), enabled: true },
           }),
@@ -130,43 +101,47 @@ describe('catalogue guards', () => {
     expect(
       (
         await refusal(
-          db.model.update({
+          g.db.model.update({
             where: { id: model.id },
             data: { retiredAt: new Date(), enabled: false, replacedBy: model.id },
           }),
         )
       ).constraint,
     ).toBe('models_replacement_not_self');
-    await db.model.update({
+    await g.db.model.update({
       where: { id: model.id },
       data: { retiredAt: new Date(), enabled: false, replacedBy: other.id },
     });
     for (const data of [{ enabled: true }, { retiredAt: null }, { replacedBy: null }]) {
-      const error = await refusal(db.model.update({ where: { id: model.id }, data }));
+      const error = await refusal(g.db.model.update({ where: { id: model.id }, data }));
       expect(error.message).toMatch(/is retired/);
     }
   });
 
   it('never changes the price a task was admitted at', async () => {
-    const account = await createAccount(db, { credits: 100 });
-    const model = await createModel(db, { priceCredits: 10 });
-    const { tasks } = await createBatch(db, { accountId: account.id, model, taskCount: 1 });
+    const account = await createAccount(g.db, { credits: 100 });
+    const model = await createModel(g.db, { priceCredits: 10 });
+    const { tasks } = await createBatch(g.db, { accountId: account.id, model, taskCount: 1 });
     const error = await refusal(
-      sql.query('UPDATE video_tasks SET cost_credits = 11 WHERE id = $1', [tasks[0]?.id]),
+      g.sql.query('UPDATE video_tasks SET cost_credits = 11 WHERE id = $1', [tasks[0]?.id]),
     );
     expect(error.message).toMatch(/admitted at 10 credits; its price cannot change/);
     // Other columns of the task still change as the executor needs.
-    await sql.query(`UPDATE video_tasks SET model = model, status = 'running' WHERE id = $1`, [
+    await g.sql.query(`UPDATE video_tasks SET model = model, status = 'running' WHERE id = $1`, [
       tasks[0]?.id,
     ]);
   });
 
   it('keeps provider cost records append-only, whole and non-negative', async () => {
-    const account = await createAccount(db, { credits: 100 });
-    const model = await createModel(db, { priceCredits: 10 });
-    const { batch, tasks } = await createBatch(db, { accountId: account.id, model, taskCount: 1 });
+    const account = await createAccount(g.db, { credits: 100 });
+    const model = await createModel(g.db, { priceCredits: 10 });
+    const { batch, tasks } = await createBatch(g.db, {
+      accountId: account.id,
+      model,
+      taskCount: 1,
+    });
     const insert = (amount: number, attempt = 1, unit = 'usd_micros') =>
-      sql.query(
+      g.sql.query(
         `INSERT INTO provider_costs (task_id, attempt, batch_id, account_id, model, provider, amount, unit, source)
          VALUES ($1, $2, $3, $4, $5, 'simulator', $6, $7, 'provider')`,
         [tasks[0]?.id, attempt, batch.id, account.id, model.id, amount, unit],
@@ -181,14 +156,14 @@ describe('catalogue guards', () => {
       'DELETE FROM provider_costs',
       'TRUNCATE provider_costs',
     ]) {
-      expect((await refusal(sql.query(statement))).message).toMatch(/append-only/);
+      expect((await refusal(g.sql.query(statement))).message).toMatch(/append-only/);
     }
   });
 
   it('values a credit at a whole positive amount', async () => {
     for (const perCredit of [0, -5]) {
       const error = await refusal(
-        sql.query(
+        g.sql.query(
           `INSERT INTO credit_values (unit, per_credit, updated_by) VALUES ('usd_micros', $1, 'test')`,
           [perCredit],
         ),

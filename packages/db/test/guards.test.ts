@@ -1,47 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPrismaClient, type Database } from '../src/client';
-import { findPgError, isGuardViolation } from '../src/errors';
-import {
-  createAccount,
-  createBatch,
-  createModel,
-  createTestDatabase,
-  grantCredits,
-  type TestDatabase,
-} from '../src/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { isGuardViolation } from '../src/errors';
+import { createAccount, createBatch, createModel, grantCredits } from '../src/testing';
+import { guardDatabase, refusal } from './support/guard-database';
 
-let testDb: TestDatabase;
-let db: Database;
-let sql: pg.Pool;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = createPrismaClient(testDb.connectionString, { maxConnections: 4 });
-  sql = new pg.Pool({ connectionString: testDb.connectionString, max: 4 });
-});
-afterAll(async () => {
-  await db?.$disconnect();
-  await sql?.end();
-  await testDb?.drop();
-});
-
-/** The refusal PostgreSQL gave, as `{ code, constraint?, message }`. */
-async function refusal(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, 'the database accepted a write it must refuse').not.toBeNull();
-  const pgError = findPgError(error);
-  expect(pgError, `not a PostgreSQL refusal: ${String(error)}`).not.toBeNull();
-  return pgError as NonNullable<typeof pgError>;
-}
+const g = guardDatabase();
 
 async function balanceOf(accountId: string) {
-  const account = await db.account.findUniqueOrThrow({ where: { id: accountId } });
-  const { _sum } = await db.creditLedger.aggregate({
+  const account = await g.db.account.findUniqueOrThrow({ where: { id: accountId } });
+  const { _sum } = await g.db.creditLedger.aggregate({
     where: { accountId },
     _sum: { creditsDelta: true },
   });
@@ -49,7 +16,7 @@ async function balanceOf(accountId: string) {
 }
 
 function ledgerEntry(accountId: string, refType: 'topup' | 'adjustment', creditsDelta: number) {
-  return db.creditLedger.create({
+  return g.db.creditLedger.create({
     data: {
       accountId,
       refType,
@@ -64,12 +31,12 @@ function ledgerEntry(accountId: string, refType: 'topup' | 'adjustment', credits
 
 /** Freezes a batch the way the worker does: state change and upfront row in one transaction. */
 async function freeze(batch: { id: string; accountId: string; requiredCredits: number }) {
-  await db.$transaction([
-    db.batchJob.update({
+  await g.db.$transaction([
+    g.db.batchJob.update({
       where: { id: batch.id },
       data: { status: 'processing', frozenCredits: batch.requiredCredits, startedAt: new Date() },
     }),
-    db.creditLedger.create({
+    g.db.creditLedger.create({
       data: {
         accountId: batch.accountId,
         refType: 'batch_upfront',
@@ -83,7 +50,7 @@ async function freeze(batch: { id: string; accountId: string; requiredCredits: n
 }
 
 function refund(task: { id: string; batchId: string; accountId: string; costCredits: number }) {
-  return db.creditLedger.create({
+  return g.db.creditLedger.create({
     data: {
       accountId: task.accountId,
       refType: 'batch_refund',
@@ -97,7 +64,7 @@ function refund(task: { id: string; batchId: string; accountId: string; costCred
 }
 
 function finishTask(taskId: string, status: 'succeeded' | 'failed' | 'canceled') {
-  return db.videoTask.update({
+  return g.db.videoTask.update({
     where: { id: taskId },
     data: {
       status,
@@ -112,45 +79,47 @@ function finishTask(taskId: string, status: 'succeeded' | 'failed' | 'canceled')
 describe('credit_ledger is append-only', () => {
   let entryId: bigint;
   beforeEach(async () => {
-    const account = await createAccount(db, { credits: 100 });
-    entryId = (await db.creditLedger.findFirstOrThrow({ where: { accountId: account.id } })).id;
+    const account = await createAccount(g.db, { credits: 100 });
+    entryId = (await g.db.creditLedger.findFirstOrThrow({ where: { accountId: account.id } })).id;
   });
 
   it('rejects UPDATE', async () => {
     const error = await refusal(
-      sql.query('UPDATE credit_ledger SET credits_delta = 1000000 WHERE id = $1', [entryId]),
+      g.sql.query('UPDATE credit_ledger SET credits_delta = 1000000 WHERE id = $1', [entryId]),
     );
     expect(error.message).toMatch(/credit_ledger is append-only: UPDATE is not allowed/);
-    await refusal(db.creditLedger.update({ where: { id: entryId }, data: { memo: 'rewritten' } }));
+    await refusal(
+      g.db.creditLedger.update({ where: { id: entryId }, data: { memo: 'rewritten' } }),
+    );
   });
 
   it('rejects DELETE and TRUNCATE', async () => {
     expect(
-      (await refusal(sql.query('DELETE FROM credit_ledger WHERE id = $1', [entryId]))).message,
+      (await refusal(g.sql.query('DELETE FROM credit_ledger WHERE id = $1', [entryId]))).message,
     ).toMatch(/DELETE is not allowed/);
-    expect((await refusal(sql.query('TRUNCATE credit_ledger CASCADE'))).message).toMatch(
+    expect((await refusal(g.sql.query('TRUNCATE credit_ledger CASCADE'))).message).toMatch(
       /TRUNCATE is not allowed/,
     );
-    expect(await db.creditLedger.count({ where: { id: entryId } })).toBe(1);
+    expect(await g.db.creditLedger.count({ where: { id: entryId } })).toBe(1);
   });
 
   it('keeps the audit log append-only too', async () => {
-    const { rows } = await sql.query(
+    const { rows } = await g.sql.query(
       `INSERT INTO audit_log (actor, action, target_type, target_id) VALUES ('test', 'noop', 'test', 'x') RETURNING id`,
     );
     await refusal(
-      sql.query('UPDATE audit_log SET action = $1 WHERE id = $2', ['edited', rows[0].id]),
+      g.sql.query('UPDATE audit_log SET action = $1 WHERE id = $2', ['edited', rows[0].id]),
     );
-    await refusal(sql.query('DELETE FROM audit_log WHERE id = $1', [rows[0].id]));
+    await refusal(g.sql.query('DELETE FROM audit_log WHERE id = $1', [rows[0].id]));
   });
 });
 
 describe('balances', () => {
   it('are Σ credits_delta, stamped on every row by the database', async () => {
-    const account = await createAccount(db, { credits: 500 });
+    const account = await createAccount(g.db, { credits: 500 });
     await ledgerEntry(account.id, 'topup', 250);
     await ledgerEntry(account.id, 'adjustment', -125);
-    const rows = await db.creditLedger.findMany({
+    const rows = await g.db.creditLedger.findMany({
       where: { accountId: account.id },
       orderBy: { id: 'asc' },
     });
@@ -164,7 +133,7 @@ describe('balances', () => {
   });
 
   it('never go below zero: the entry that would do it is refused and nothing changes', async () => {
-    const account = await createAccount(db, { credits: 100 });
+    const account = await createAccount(g.db, { credits: 100 });
     const error = await refusal(ledgerEntry(account.id, 'adjustment', -101));
     expect(error.code).toBe('23514');
     expect(isGuardViolation(error, 'accounts_balance_non_negative')).toBe(true);
@@ -174,7 +143,7 @@ describe('balances', () => {
   });
 
   it('never go below zero under concurrent debits either', async () => {
-    const account = await createAccount(db, { credits: 100 });
+    const account = await createAccount(g.db, { credits: 100 });
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, () => ledgerEntry(account.id, 'adjustment', -30)),
     );
@@ -183,19 +152,19 @@ describe('balances', () => {
   });
 
   it('cannot be edited directly, nor start above zero', async () => {
-    const account = await createAccount(db, { credits: 100 });
+    const account = await createAccount(g.db, { credits: 100 });
     const error = await refusal(
-      db.account.update({ where: { id: account.id }, data: { balance: 1_000_000 } }),
+      g.db.account.update({ where: { id: account.id }, data: { balance: 1_000_000 } }),
     );
     expect(error.message).toMatch(/changes only through credit_ledger/);
-    await refusal(sql.query(`INSERT INTO accounts (name, balance) VALUES ('Rich', 999)`));
+    await refusal(g.sql.query(`INSERT INTO accounts (name, balance) VALUES ('Rich', 999)`));
     // Other account fields stay editable.
-    await db.account.update({ where: { id: account.id }, data: { name: 'Renamed' } });
+    await g.db.account.update({ where: { id: account.id }, data: { name: 'Renamed' } });
     expect(await balanceOf(account.id)).toEqual({ cached: 100, ledger: 100 });
   });
 
   it('refuse a zero entry, a wrongly signed one and an adjustment without a reason', async () => {
-    const account = await createAccount(db, { credits: 100 });
+    const account = await createAccount(g.db, { credits: 100 });
     expect(
       isGuardViolation(
         await refusal(ledgerEntry(account.id, 'topup', 0)),
@@ -209,7 +178,7 @@ describe('balances', () => {
       ),
     ).toBe(true);
     await refusal(
-      db.creditLedger.create({
+      g.db.creditLedger.create({
         data: {
           accountId: account.id,
           refType: 'adjustment',
@@ -227,12 +196,12 @@ describe('balances', () => {
 
 describe('exactly-once money movements', () => {
   it('allow one batch_upfront per batch', async () => {
-    const model = await createModel(db, { priceCredits: 10 });
-    const account = await createAccount(db, { credits: 1000 });
-    const { batch } = await createBatch(db, { accountId: account.id, model, taskCount: 3 });
+    const model = await createModel(g.db, { priceCredits: 10 });
+    const account = await createAccount(g.db, { credits: 1000 });
+    const { batch } = await createBatch(g.db, { accountId: account.id, model, taskCount: 3 });
     await freeze(batch);
     const error = await refusal(
-      db.creditLedger.create({
+      g.db.creditLedger.create({
         data: {
           accountId: account.id,
           refType: 'batch_upfront',
@@ -249,12 +218,12 @@ describe('exactly-once money movements', () => {
   });
 
   it('require the upfront to be exactly -required_credits of a batch of that account', async () => {
-    const model = await createModel(db, { priceCredits: 10 });
-    const account = await createAccount(db, { credits: 1000 });
-    const other = await createAccount(db, { credits: 1000 });
-    const { batch } = await createBatch(db, { accountId: account.id, model, taskCount: 3 });
+    const model = await createModel(g.db, { priceCredits: 10 });
+    const account = await createAccount(g.db, { credits: 1000 });
+    const other = await createAccount(g.db, { credits: 1000 });
+    const { batch } = await createBatch(g.db, { accountId: account.id, model, taskCount: 3 });
     const upfront = (accountId: string, creditsDelta: number) =>
-      db.creditLedger.create({
+      g.db.creditLedger.create({
         data: {
           accountId,
           refType: 'batch_upfront',
@@ -269,9 +238,13 @@ describe('exactly-once money movements', () => {
   });
 
   it('allow one batch_refund per task, never for a succeeded or unfinished task', async () => {
-    const model = await createModel(db, { priceCredits: 10 });
-    const account = await createAccount(db, { credits: 1000 });
-    const { batch, tasks } = await createBatch(db, { accountId: account.id, model, taskCount: 3 });
+    const model = await createModel(g.db, { priceCredits: 10 });
+    const account = await createAccount(g.db, { credits: 1000 });
+    const { batch, tasks } = await createBatch(g.db, {
+      accountId: account.id,
+      model,
+      taskCount: 3,
+    });
     const [failed, succeeded, running] = tasks as [
       (typeof tasks)[0],
       (typeof tasks)[0],
@@ -297,15 +270,15 @@ describe('exactly-once money movements', () => {
   });
 
   it('keep a terminal task terminal, so a refunded task can never be charged', async () => {
-    const model = await createModel(db, { priceCredits: 10 });
-    const account = await createAccount(db, { credits: 1000 });
-    const { tasks } = await createBatch(db, { accountId: account.id, model, taskCount: 1 });
+    const model = await createModel(g.db, { priceCredits: 10 });
+    const account = await createAccount(g.db, { credits: 1000 });
+    const { tasks } = await createBatch(g.db, { accountId: account.id, model, taskCount: 1 });
     const [task] = tasks as [(typeof tasks)[0]];
     await finishTask(task.id, 'failed');
     expect(
       (
         await refusal(
-          db.videoTask.update({ where: { id: task.id }, data: { status: 'succeeded' } }),
+          g.db.videoTask.update({ where: { id: task.id }, data: { status: 'succeeded' } }),
         )
       ).message,
     ).toMatch(/already failed and cannot become succeeded/);
@@ -314,32 +287,35 @@ describe('exactly-once money movements', () => {
 
 describe('batch figures', () => {
   it('accept only the status values of the product contract (docs/product.md §4)', async () => {
-    const model = await createModel(db);
-    const account = await createAccount(db, { credits: 100 });
-    const { batch } = await createBatch(db, { accountId: account.id, model, taskCount: 1 });
+    const model = await createModel(g.db);
+    const account = await createAccount(g.db, { credits: 100 });
+    const { batch } = await createBatch(g.db, { accountId: account.id, model, taskCount: 1 });
     expect(
-      (await refusal(sql.query(`UPDATE batch_jobs SET status = 'done' WHERE id = $1`, [batch.id])))
-        .code,
+      (
+        await refusal(
+          g.sql.query(`UPDATE batch_jobs SET status = 'done' WHERE id = $1`, [batch.id]),
+        )
+      ).code,
     ).toBe('22P02');
     await refusal(
-      sql.query(`UPDATE batch_jobs SET settlement_status = 'paid' WHERE id = $1`, [batch.id]),
+      g.sql.query(`UPDATE batch_jobs SET settlement_status = 'paid' WHERE id = $1`, [batch.id]),
     );
     await refusal(
-      sql.query(`UPDATE video_tasks SET status = 'lost' WHERE batch_id = $1`, [batch.id]),
+      g.sql.query(`UPDATE video_tasks SET status = 'lost' WHERE batch_id = $1`, [batch.id]),
     );
   });
 
   it('cannot be settled unless frozen = spent + refunded', async () => {
-    const model = await createModel(db, { priceCredits: 10 });
-    const account = await createAccount(db, { credits: 1000 });
-    const { batch } = await createBatch(db, { accountId: account.id, model, taskCount: 2 });
+    const model = await createModel(g.db, { priceCredits: 10 });
+    const account = await createAccount(g.db, { credits: 1000 });
+    const { batch } = await createBatch(g.db, { accountId: account.id, model, taskCount: 2 });
     await freeze(batch);
     const settle = (
       creditsSpent: number,
       refundedCredits: number,
       settlementStatus: 'settled' | 'refunded',
     ) =>
-      db.batchJob.update({
+      g.db.batchJob.update({
         where: { id: batch.id },
         data: {
           status: 'partial',
@@ -368,19 +344,19 @@ describe('batch figures', () => {
   });
 
   it('freeze all of the quote or nothing', async () => {
-    const model = await createModel(db, { priceCredits: 10 });
-    const account = await createAccount(db, { credits: 1000 });
-    const { batch } = await createBatch(db, { accountId: account.id, model, taskCount: 2 });
+    const model = await createModel(g.db, { priceCredits: 10 });
+    const account = await createAccount(g.db, { credits: 1000 });
+    const { batch } = await createBatch(g.db, { accountId: account.id, model, taskCount: 2 });
     const error = await refusal(
-      db.batchJob.update({ where: { id: batch.id }, data: { frozenCredits: 10 } }),
+      g.db.batchJob.update({ where: { id: batch.id }, data: { frozenCredits: 10 } }),
     );
     expect(isGuardViolation(error, 'batch_jobs_frozen_all_or_nothing')).toBe(true);
   });
 });
 
 it('grants through the factory leave the ledger and the balance agreeing', async () => {
-  const account = await createAccount(db);
-  await grantCredits(db, account.id, 42);
+  const account = await createAccount(g.db);
+  await grantCredits(g.db, account.id, 42);
   expect(await balanceOf(account.id)).toEqual({ cached: 42, ledger: 42 });
 });
 
@@ -388,28 +364,28 @@ describe('webhooks', () => {
   const secret = () => `whsec_${Buffer.from(randomUUID() + randomUUID()).toString('base64')}`;
 
   it('keep one current signing secret per account, in whsec_ form', async () => {
-    const account = await createAccount(db);
-    await db.webhookSecret.create({ data: { accountId: account.id, secret: secret() } });
+    const account = await createAccount(g.db);
+    await g.db.webhookSecret.create({ data: { accountId: account.id, secret: secret() } });
     const second = await refusal(
-      db.webhookSecret.create({ data: { accountId: account.id, secret: secret() } }),
+      g.db.webhookSecret.create({ data: { accountId: account.id, secret: secret() } }),
     );
     expect(second.code).toBe('23505');
     // A rotated-out secret (with an expiry) may sit beside the current one.
-    await db.webhookSecret.create({
+    await g.db.webhookSecret.create({
       data: { accountId: account.id, secret: secret(), expiresAt: new Date() },
     });
     expect(
       (
         await refusal(
-          db.webhookSecret.create({ data: { accountId: account.id, secret: 'hunter2' } }),
+          g.db.webhookSecret.create({ data: { accountId: account.id, secret: 'hunter2' } }),
         )
       ).constraint,
     ).toBe('webhook_secrets_whsec_format');
   });
 
   it('keep the delivery attempts append-only', async () => {
-    const account = await createAccount(db);
-    const delivery = await db.webhookDelivery.create({
+    const account = await createAccount(g.db);
+    const delivery = await g.db.webhookDelivery.create({
       data: {
         accountId: account.id,
         eventId: `evt_${randomUUID()}`,
@@ -418,21 +394,27 @@ describe('webhooks', () => {
         payload: {},
       },
     });
-    const attempt = await db.webhookAttempt.create({
+    const attempt = await g.db.webhookAttempt.create({
       data: { deliveryId: delivery.id, statusCode: 500, latencyMs: 12 },
     });
     await refusal(
-      sql.query('UPDATE webhook_attempts SET status_code = 200 WHERE id = $1', [attempt.id]),
+      g.sql.query('UPDATE webhook_attempts SET status_code = 200 WHERE id = $1', [attempt.id]),
     );
-    await refusal(sql.query('DELETE FROM webhook_attempts WHERE id = $1', [attempt.id]));
+    await refusal(g.sql.query('DELETE FROM webhook_attempts WHERE id = $1', [attempt.id]));
     expect(
-      (await refusal(db.webhookAttempt.create({ data: { deliveryId: delivery.id, latencyMs: 1 } })))
-        .constraint,
+      (
+        await refusal(
+          g.db.webhookAttempt.create({ data: { deliveryId: delivery.id, latencyMs: 1 } }),
+        )
+      ).constraint,
     ).toBe('webhook_attempts_outcome_recorded');
     expect(
       (
         await refusal(
-          db.webhookDelivery.update({ where: { id: delivery.id }, data: { status: 'delivered' } }),
+          g.db.webhookDelivery.update({
+            where: { id: delivery.id },
+            data: { status: 'delivered' },
+          }),
         )
       ).constraint,
     ).toBe('webhook_deliveries_delivered_has_time');
